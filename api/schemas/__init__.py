@@ -1,0 +1,1 @@
+"""Marshmallow schemas: separate input (`*In`) and output (`*Out`) per resource."""

@@ -1,0 +1,40 @@
+"""Writing audit events (in the caller's transaction)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from service.actors import Actor
+from service.models import AuditEvent, new_id
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    at: datetime,
+    *,
+    introduction_id: str | None = None,
+    subject_member_id: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            id=new_id("aud"),
+            workspace_id=actor.workspace_id,
+            introduction_id=introduction_id,
+            subject_member_id=subject_member_id,
+            actor=actor.label,
+            channel=actor.channel,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            detail=detail or {},
+            created_at=at,
+        )
+    )

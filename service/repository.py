@@ -1,0 +1,103 @@
+"""Queries the use cases share, and the compare-and-swap that moves a state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.errors import ConcurrentTransition, NotFound
+from service.models import ApiKey, Introduction, Member, Relationship, Workspace
+from service.states import State
+
+
+def get_workspace(session: Session, workspace_id: str) -> Workspace:
+    ws = session.get(Workspace, workspace_id)
+    if ws is None:
+        raise NotFound("No such workspace.")
+    return ws
+
+
+def get_member(session: Session, workspace_id: str, member_id: str) -> Member:
+    member = session.get(Member, member_id)
+    if member is None or member.workspace_id != workspace_id:
+        raise NotFound(f"No member {member_id!r} in this workspace.", code="member_not_found")
+    return member
+
+
+def find_member(session: Session, workspace_id: str, member_id: str) -> Member | None:
+    member = session.get(Member, member_id)
+    if member is None or member.workspace_id != workspace_id:
+        return None
+    return member
+
+
+def get_introduction(session: Session, workspace_id: str, intro_id: str) -> Introduction:
+    intro = session.get(Introduction, intro_id)
+    if intro is None or intro.workspace_id != workspace_id:
+        raise NotFound(
+            f"No introduction {intro_id!r} in this workspace.", code="introduction_not_found"
+        )
+    return intro
+
+
+def get_relationship(session: Session, from_id: str, to_id: str) -> Relationship | None:
+    return session.get(Relationship, (from_id, to_id))
+
+
+def members_by_id(session: Session, ids: set[str]) -> dict[str, Member]:
+    rows = session.scalars(select(Member).where(Member.id.in_(ids))).all()
+    return {m.id: m for m in rows}
+
+
+def connected_pair(session: Session, a: str, b: str) -> bool:
+    """True when an introduction between a and b (as requester and target) is connected."""
+    stmt = (
+        select(Introduction.id)
+        .where(
+            Introduction.state == State.CONNECTED.value,
+            or_(
+                and_(Introduction.requester_id == a, Introduction.target_id == b),
+                and_(Introduction.requester_id == b, Introduction.target_id == a),
+            ),
+        )
+        .limit(1)
+    )
+    return session.scalar(stmt) is not None
+
+
+def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
+    return session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+
+
+def swap_state(
+    session: Session,
+    intro: Introduction,
+    expected: State,
+    new: State,
+    at: datetime,
+    **values: Any,
+) -> None:
+    """Move `intro` from `expected` to `new` only if nobody moved it first.
+
+    `UPDATE ... WHERE id = :id AND state = :expected`: zero rows means another
+    transaction won, and the caller gets a ConcurrentTransition (409).
+    """
+    result = session.execute(
+        update(Introduction)
+        .where(Introduction.id == intro.id, Introduction.state == expected.value)
+        .values(
+            state=new.value,
+            state_version=Introduction.state_version + 1,
+            updated_at=at,
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConcurrentTransition(
+            "This introduction changed while you were acting on it; reload and try again."
+        )
+    session.refresh(intro)

@@ -1,0 +1,334 @@
+"""Use cases of the introduction workflow: request, consent, decline, opt in, withdraw, expire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service import audit, repository
+from service.actors import Actor, system_actor
+from service.deps import Deps
+from service.errors import Conflict, Forbidden, NotFound, RuleViolation
+from service.models import Introduction, Member, new_id
+from service.notifications import notify
+from service.pagination import Page, page_from_rows, paginate
+from service.states import OPEN_STATES, Event, Role, State, check_actor, next_state
+from service.visibility import can_see, introduction_view, roles_of
+
+OPEN_VALUES = [s.value for s in OPEN_STATES]
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    introducer_id: str
+    target_id: str
+    reason: str
+    blurb: str
+
+
+def _require_member(actor: Actor) -> str:
+    if actor.member_id is None:
+        raise Forbidden(
+            "This action is taken by a member: send the Acting-Member header.",
+            code="acting_member_required",
+        )
+    return actor.member_id
+
+
+def _view(session: Session, actor: Actor, intro: Introduction) -> dict[str, Any]:
+    members = repository.members_by_id(
+        session, {intro.requester_id, intro.introducer_id, intro.target_id}
+    )
+    return introduction_view(actor, intro, members)
+
+
+def _load_visible(session: Session, actor: Actor, intro_id: str) -> Introduction:
+    intro = repository.get_introduction(session, actor.workspace_id, intro_id)
+    if not can_see(actor, intro):
+        raise NotFound(
+            f"No introduction {intro_id!r} in this workspace.", code="introduction_not_found"
+        )
+    return intro
+
+
+def request_introduction(deps: Deps, actor: Actor, req: NewRequest) -> dict[str, Any]:
+    """The acting member asks `introducer` for an introduction to `target`."""
+    requester_id = _require_member(actor)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        session = uow.session
+        requester = repository.get_member(session, actor.workspace_id, requester_id)
+        _check_new_request(session, deps, requester, req)
+        intro = Introduction(
+            id=new_id("intro"),
+            workspace_id=actor.workspace_id,
+            requester_id=requester.id,
+            introducer_id=req.introducer_id,
+            target_id=req.target_id,
+            reason=req.reason,
+            blurb=req.blurb,
+            state=State.REQUESTED.value,
+            state_version=1,
+            consent_deadline=now + deps.settings.consent_window,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(intro)
+        try:
+            session.flush()
+        except IntegrityError:
+            # The partial unique index caught a concurrent duplicate.
+            raise _duplicate() from None
+        audit.record(
+            session, actor, "introduction.requested", now,
+            introduction_id=intro.id, to_state=intro.state,
+        )  # fmt: skip
+        notify(session, deps, intro, "requested", now)
+        view = _view(session, actor, intro)
+        uow.commit()
+    return view
+
+
+def _duplicate() -> RuleViolation:
+    return RuleViolation(
+        "You already have an open request for an introduction to this person.",
+        code="duplicate_open_request",
+    )
+
+
+def _check_new_request(session: Session, deps: Deps, requester: Member, req: NewRequest) -> None:
+    ws = requester.workspace_id
+    errors: dict[str, list[str]] = {}
+    introducer = repository.find_member(session, ws, req.introducer_id)
+    target = repository.find_member(session, ws, req.target_id)
+    if introducer is None:
+        errors["introducer_id"] = ["No such member in this workspace."]
+    if target is None:
+        errors["target_id"] = ["No such member in this workspace."]
+    if errors:
+        raise RuleViolation("Unknown member.", code="unknown_member", errors=errors)
+    if len({requester.id, req.introducer_id, req.target_id}) != 3:
+        raise RuleViolation(
+            "Requester, introducer and target must be three different members.",
+            code="members_not_distinct",
+        )
+    if repository.get_relationship(session, requester.id, req.introducer_id) is None:
+        raise RuleViolation(
+            "You can only ask someone you have a relationship with.",
+            code="no_relationship_with_introducer",
+        )
+    edge = repository.get_relationship(session, req.introducer_id, req.target_id)
+    if edge is None or not edge.introducible:
+        # One code for "does not know them" and "not introducible": the requester
+        # must not learn how the introducer rates or shields the target.
+        raise RuleViolation(
+            "This introducer cannot introduce you to this person.",
+            code="target_not_reachable",
+        )
+    open_rows = session.execute(
+        select(Introduction.target_id).where(
+            Introduction.requester_id == requester.id, Introduction.state.in_(OPEN_VALUES)
+        )
+    ).all()
+    if any(row.target_id == req.target_id for row in open_rows):
+        raise _duplicate()
+    if len(open_rows) >= deps.settings.open_request_cap:
+        raise RuleViolation(
+            f"You have {len(open_rows)} open requests; wait for one to finish before asking again.",
+            code="open_request_cap_reached",
+        )
+
+
+def get_introduction(deps: Deps, actor: Actor, intro_id: str) -> dict[str, Any]:
+    with deps.uow() as uow:
+        intro = _load_visible(uow.session, actor, intro_id)
+        return _view(uow.session, actor, intro)
+
+
+def list_introductions(
+    deps: Deps,
+    actor: Actor,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    state: str | None = None,
+    member_id: str | None = None,
+) -> Page[dict[str, Any]]:
+    """Introductions the actor may see, newest first. `state` filters on the real state."""
+    stmt = select(Introduction).where(Introduction.workspace_id == actor.workspace_id)
+    viewer = actor.member_id
+    if viewer is not None:
+        stmt = stmt.where(
+            (Introduction.requester_id == viewer)
+            | (Introduction.introducer_id == viewer)
+            | ((Introduction.target_id == viewer) & Introduction.consented_at.is_not(None))
+        )
+    if member_id is not None:
+        stmt = stmt.where(
+            (Introduction.requester_id == member_id)
+            | (Introduction.introducer_id == member_id)
+            | (Introduction.target_id == member_id)
+        )
+    if state is not None:
+        stmt = stmt.where(Introduction.state == state)
+    stmt = paginate(stmt, Introduction.created_at, Introduction.id, cursor, limit)
+    with deps.uow() as uow:
+        rows = list(uow.session.scalars(stmt).all())
+        rows, next_cursor = page_from_rows(rows, limit, lambda i: (i.created_at, i.id))
+        ids = {m for i in rows for m in (i.requester_id, i.introducer_id, i.target_id)}
+        members = repository.members_by_id(uow.session, ids)
+        items = [introduction_view(actor, i, members) for i in rows]
+    return Page(items, next_cursor)
+
+
+def _transition(
+    deps: Deps,
+    actor: Actor,
+    intro_id: str,
+    event: Event,
+    *,
+    note: str | None = None,
+) -> dict[str, Any]:
+    member_id = _require_member(actor)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        session = uow.session
+        intro = _load_visible(session, actor, intro_id)
+        state = State(intro.state)
+        target_state = next_state(state, event)
+        roles = roles_of(actor, intro)
+        check_actor(state, event, roles)
+        role = next(iter(roles))
+        values: dict[str, Any] = {}
+        if event is Event.CONSENT:
+            values = {
+                "consented_at": now,
+                "opt_in_deadline": now + deps.settings.opt_in_window,
+                "introducer_note": note,
+            }
+        elif event is Event.DECLINE:
+            values = {"declined_by": role.value, "decline_note": note, "closed_at": now}
+        elif event is Event.WITHDRAW:
+            values = {"closed_at": now}
+        if event is Event.OPT_IN:
+            target_state = _opt_in(session, intro, role, now)
+        else:
+            repository.swap_state(session, intro, state, target_state, now, **values)
+        audit.record(
+            session, actor, f"introduction.{event.value}", now,
+            introduction_id=intro.id, subject_member_id=member_id,
+            from_state=state.value, to_state=target_state.value,
+        )  # fmt: skip
+        notify(session, deps, intro, event.value, now, by=role, note=note)
+        if target_state is State.CONNECTED:
+            audit.record(
+                session, system_actor(actor.workspace_id), "introduction.connect", now,
+                introduction_id=intro.id, from_state=state.value, to_state=State.CONNECTED.value,
+            )  # fmt: skip
+            notify(session, deps, intro, "connect", now)
+        view = _view(session, actor, intro)
+        uow.commit()
+    return view
+
+
+def _opt_in(session: Session, intro: Introduction, role: Role, now: datetime) -> State:
+    """Record one party's opt-in; the second one connects the introduction."""
+    column = (
+        Introduction.requester_opted_in_at
+        if role is Role.REQUESTER
+        else Introduction.target_opted_in_at
+    )
+    result = session.execute(
+        update(Introduction)
+        .where(
+            Introduction.id == intro.id,
+            Introduction.state == State.OPTING_IN.value,
+            column.is_(None),
+        )
+        .values({column: now, Introduction.updated_at: now})
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(intro)
+        if intro.state == State.OPTING_IN.value:
+            raise Conflict("You have already opted in.", code="already_opted_in")
+        raise Conflict(
+            "This introduction changed while you were acting on it; reload and try again.",
+            code="concurrent_transition",
+        )
+    session.refresh(intro)
+    if intro.requester_opted_in_at is None or intro.target_opted_in_at is None:
+        return State.OPTING_IN
+    next_state(State.OPTING_IN, Event.CONNECT)
+    repository.swap_state(
+        session, intro, State.OPTING_IN, State.CONNECTED, now, connected_at=now, closed_at=now
+    )
+    return State.CONNECTED
+
+
+def consent(deps: Deps, actor: Actor, intro_id: str, note: str | None = None) -> dict[str, Any]:
+    """The introducer agrees to make the introduction, with an optional note to the target."""
+    return _transition(deps, actor, intro_id, Event.CONSENT, note=note)
+
+
+def decline(deps: Deps, actor: Actor, intro_id: str, note: str | None = None) -> dict[str, Any]:
+    """The introducer, or later the requester or target, says no; `note` is for the introducer."""
+    return _transition(deps, actor, intro_id, Event.DECLINE, note=note)
+
+
+def withdraw(deps: Deps, actor: Actor, intro_id: str) -> dict[str, Any]:
+    """The requester takes the request back, any time before it is connected."""
+    return _transition(deps, actor, intro_id, Event.WITHDRAW)
+
+
+def opt_in(deps: Deps, actor: Actor, intro_id: str) -> dict[str, Any]:
+    """The requester or the target confirms; when both have, contact details are shared."""
+    return _transition(deps, actor, intro_id, Event.OPT_IN)
+
+
+def expire_overdue(deps: Deps, *, batch: int = 200) -> int:
+    """Move every open introduction past its deadline to `expired`. Returns how many moved."""
+    now = deps.clock.now()
+    moved = 0
+    with deps.uow() as uow:
+        session = uow.session
+        due = session.scalars(
+            select(Introduction)
+            .where(
+                (
+                    (Introduction.state == State.REQUESTED.value)
+                    & (Introduction.consent_deadline <= now)
+                )
+                | (
+                    (Introduction.state == State.OPTING_IN.value)
+                    & (Introduction.opt_in_deadline <= now)
+                )
+            )
+            .order_by(Introduction.created_at)
+            .limit(batch)
+        ).all()
+        for intro in due:
+            state = State(intro.state)
+            nested = session.begin_nested()
+            try:
+                repository.swap_state(
+                    session, intro, state, next_state(state, Event.EXPIRE), now, closed_at=now
+                )
+            except Conflict:
+                nested.rollback()
+                continue
+            actor = system_actor(intro.workspace_id)
+            audit.record(
+                session, actor, "introduction.expire", now,
+                introduction_id=intro.id, from_state=state.value, to_state=State.EXPIRED.value,
+            )  # fmt: skip
+            notify(session, deps, intro, "expire", now)
+            nested.commit()
+            moved += 1
+        uow.commit()
+    return moved
