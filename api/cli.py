@@ -28,7 +28,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Bring the database schema to the latest migration (Alembic)."""
