@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from api import auth, errors, security_headers
+from api import auth, errors, rate_limits, security_headers
 from api.composition import EXTENSION, build_deps
 from api.config import Config
 from service.clock import Clock
@@ -34,11 +34,24 @@ def create_app(
     app.extensions[EXTENSION] = build_deps(app, clock)
     errors.register(app)
     app.before_request(auth.authenticate_request)
+    # After authentication: the limiter counts per API key (api.rate_limits).
+    rate_limits.init_app(app)
     security_headers.register(app)
 
     from api.openapi import register_api
 
     register_api(app)
+    # HTML pages outside the /v1 JSON API (not in openapi.yaml).
+    from api import dev_mailbox, health, links, never_links
+
+    health.register(app)
+
+    links.register(app)
+    never_links.register(app)
+    dev_mailbox.register(app)
+    from api import admin
+
+    admin.init_app(app)
     return app
 
 

@@ -6,7 +6,7 @@ from flask import g, request
 
 from api.composition import deps
 from service.actors import Actor
-from service.errors import BadRequest, Unauthenticated
+from service.errors import BadRequest, NotFound, Unauthenticated
 from service.use_cases import workspaces
 
 MAX_MEMBER_ID = 64
@@ -27,6 +27,9 @@ def authenticate_request() -> None:
         if not member_id or len(member_id) > MAX_MEMBER_ID or not member_id.isprintable():
             raise BadRequest("Acting-Member must be a member id.", code="invalid_acting_member")
         workspaces.check_member(deps(), credential.workspace_id, member_id)
+    if any("\x00" in str(value) for value in (request.view_args or {}).values()):
+        # No id holds a NUL; PostgreSQL could not even look one up. Same 404 everywhere.
+        raise NotFound("No such resource in this workspace.")
     g.credential = credential
     g.actor = Actor(
         workspace_id=credential.workspace_id,

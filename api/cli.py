@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from api import cli_admin
 from api.composition import deps
 
 
@@ -28,7 +29,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="heads", show_default=True)
+@click.option("--revision", default="head", show_default=True)
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Bring the database schema to the latest migration (Alembic)."""
@@ -85,8 +86,21 @@ def workspace_revoke_key(workspace_id: str, prefix: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve(host: str, port: int) -> None:
-    """Run the development server (use gunicorn in production)."""
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    """Run the development server (use gunicorn in production).
+
+    Without VOUCH_MAIL_SERVER the outbox worker runs in-process, into the dev mailbox."""
+    from werkzeug.serving import run_simple
+
+    from api.cli_worker import RedactingRequestHandler, start_background_worker, uses_mailbox
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop = start_background_worker(app) if uses_mailbox(app) else None
+    try:
+        # Not app.run(): Flask ignores it when started from a Flask CLI group.
+        run_simple(host, port, app, threaded=True, request_handler=RedactingRequestHandler)
+    finally:
+        if stop is not None:
+            stop.set()
 
 
 @main.command()
@@ -106,3 +120,13 @@ def openapi(check: bool, path: str) -> None:
         return
     target.write_text(text)
     click.echo(f"wrote {path}")
+
+
+def _register_worker_commands() -> None:
+    from api.cli_worker import register
+
+    register(main)
+
+
+_register_worker_commands()
+main.add_command(cli_admin.admin)

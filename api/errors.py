@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response
-from sqlalchemy.exc import DBAPIError, OperationalError
+from flask import Flask, Response, request
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from api.problems import problem
@@ -61,6 +61,10 @@ def handle_http_exception(error: HTTPException) -> Response:
     elif errors:
         detail = "Some fields are missing or invalid; see `errors`."
         errors = _flatten_locations(errors)
+    if status == 429:
+        # Flask-Limiter's description is the limit ("600 per 1 minute"); the
+        # after_request hook adds Retry-After to this response.
+        detail = f"Too many requests for this API key ({detail}); retry after Retry-After seconds."
     headers = dict(data.get("headers") or {})
     if status == 405 and error.get_response().headers.get("Allow"):
         headers["Allow"] = error.get_response().headers["Allow"]
@@ -102,11 +106,53 @@ def _internal(error: BaseException) -> Response:
 
 
 def handle_unexpected(error: Exception) -> Response:
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return handle_database_unavailable(error)
-    if isinstance(error, OperationalError):
+    if isinstance(error, RecursionError) and request.is_json:
+        # json.loads gives up on very deep nesting with RecursionError, which
+        # the argument parser does not treat as bad JSON; it is the client's.
+        return problem(
+            400,
+            "malformed_json",
+            "Bad Request",
+            "The request body is nested too deeply to be read as JSON.",
+        )
+    if isinstance(error, DataError):
+        # The database refused a value it cannot store or compare (a NUL in a
+        # path id on PostgreSQL, a number out of range): the input's fault.
+        return problem(
+            400,
+            "unstorable_value",
+            "Bad request",
+            "A value in this request cannot be stored or looked up (for example a NUL "
+            "character or an out-of-range number).",
+        )
+    if isinstance(error, DBAPIError) and _database_unavailable(error):
         return handle_database_unavailable(error)
     return _internal(error)
+
+
+# What an OperationalError says when the database is out of reach or busy, as
+# opposed to a schema or deployment bug ("no such column"), which stays a 500.
+UNAVAILABLE_HINTS = (
+    "connect",
+    "connection",
+    "server closed",
+    "terminating",
+    "shutting down",
+    "database is locked",
+    "unable to open database",
+    "disk i/o",
+    "timeout",
+    "timed out",
+)
+
+
+def _database_unavailable(error: DBAPIError) -> bool:
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    message = str(error.orig).lower()
+    return any(hint in message for hint in UNAVAILABLE_HINTS)
 
 
 def register(app: Flask) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import http
 from typing import Any
 
 import yaml
 from flask import Flask, Response, jsonify
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
 from api.problems import PROBLEM_MIMETYPE
@@ -53,9 +54,24 @@ class VouchApi(Api):  # type: ignore[misc]
 
 
 def register_api(app: Flask) -> VouchApi:
-    from api import introductions, members, relationships
+    from api import (
+        feedback,
+        inbox,
+        introductions,
+        members,
+        no_go,
+        paths,
+        policy,
+        privacy,
+        relationships,
+        target_preferences,
+        webhooks,
+    )
 
     app.config.setdefault("OPENAPI_URL_PREFIX", None)
+    # webargs ignores unknown query parameters by default; let StrictSchema's RAISE
+    # apply there too, so `?stat=open` (a typo) is a 422, not a silently wider answer.
+    Blueprint.ARGUMENTS_PARSER.unknown = None
     api = VouchApi(
         app,
         spec_kwargs={
@@ -65,7 +81,19 @@ def register_api(app: Flask) -> VouchApi:
             },
         },
     )
-    for module in (members, relationships, introductions):
+    for module in (
+        members,
+        relationships,
+        introductions,
+        privacy,
+        webhooks,
+        feedback,
+        policy,
+        paths,
+        inbox,
+        target_preferences,
+        no_go,
+    ):
         api.register_blueprint(module.blp)
     app.extensions["vouch_api"] = api
 
@@ -79,7 +107,9 @@ def register_api(app: Flask) -> VouchApi:
 
 def openapi_document(app: Flask) -> dict[str, Any]:
     api: VouchApi = app.extensions["vouch_api"]
-    doc: dict[str, Any] = api.spec.to_dict()
+    # A deep copy: to_dict() hands out the spec's own lists, and the additions
+    # below would otherwise pile up on every call (duplicate parameters).
+    doc: dict[str, Any] = copy.deepcopy(api.spec.to_dict())
     doc.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
         "type": "http",
         "scheme": "bearer",
@@ -99,6 +129,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             operation.setdefault("responses", {}).setdefault(
                 "401", {"$ref": "#/components/responses/UNAUTHORIZED"}
             )
+            _declare_no_nul(doc, operation)
     doc.setdefault("components", {}).setdefault("responses", {}).setdefault(
         "UNAUTHORIZED",
         {
@@ -107,6 +138,36 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         },
     )
     return doc
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _declare_no_nul(doc: dict[str, Any], operation: dict[str, Any]) -> None:
+    """Input text may not hold a NUL (api.schemas.common.StrictSchema): the contract
+    says so with a `pattern` on every string of request bodies and query parameters."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def mark(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                mark(item)
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.rsplit("/", 1)[-1] not in seen:
+            seen.add(ref.rsplit("/", 1)[-1])
+            mark(schemas.get(ref.rsplit("/", 1)[-1]))
+        if node.get("type") == "string" and not {"pattern", "enum", "format"} & set(node):
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            mark(value)
+
+    mark(operation.get("requestBody"))
+    for param in operation.get("parameters", []):
+        if param.get("in") == "query":
+            mark(param.get("schema"))
 
 
 def openapi_yaml(app: Flask) -> str:

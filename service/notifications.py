@@ -12,10 +12,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from service import repository
+from service.actors import Actor
 from service.deps import Deps
+from service.disclosures import record_disclosure
 from service.models import Introduction
 from service.outbox import enqueue_email, link
 from service.states import Role
+from service.webhooks import introduction_event
 
 
 def notify(
@@ -30,7 +33,10 @@ def notify(
     risk: dict[str, object] | None = None,
 ) -> None:
     """Write the emails for `what` ('requested', 'consent', 'decline', 'opt_in',
-    'connect', 'withdraw', 'expire') in the caller's transaction."""
+    'connect', 'withdraw', 'expire', 'remind_consent', 'remind_opt_in') in the
+    caller's transaction, and publish the matching webhook event."""
+    party = {"party": by.value} if what == "opt_in" and by is not None else {}
+    introduction_event(session, intro, what, at, **party)
     people = repository.members_by_id(
         session, {intro.requester_id, intro.introducer_id, intro.target_id}
     )
@@ -67,15 +73,45 @@ def notify(
             confirm_url=link(deps, "opt_in", intro, requester),
             withdraw_url=link(deps, "withdraw", intro, requester),
         )
+    elif what == "remind_consent":
+        send(
+            "remind_introducer",
+            Role.INTRODUCER,
+            consent_url=link(deps, "consent", intro, introducer),
+            decline_url=link(deps, "decline", intro, introducer),
+        )
+    elif what == "remind_opt_in":
+        # Only whoever has not answered yet; neither learns whether the other did.
+        # `by`: the party who closed a held introduction (service.neutral) is not reminded.
+        if intro.target_opted_in_at is None and by is not Role.TARGET:
+            send(
+                "remind_target",
+                Role.TARGET,
+                accept_url=link(deps, "opt_in", intro, target),
+                decline_url=link(deps, "opt_out", intro, target),
+            )
+        if intro.requester_opted_in_at is None and by is not Role.REQUESTER:
+            send(
+                "remind_requester",
+                Role.REQUESTER,
+                confirm_url=link(deps, "opt_in", intro, requester),
+                withdraw_url=link(deps, "withdraw", intro, requester),
+            )
     elif what == "connect":
         send("connected", Role.REQUESTER, other=target)
         send("connected", Role.TARGET, other=requester)
+        by_email = Actor(intro.workspace_id, None, channel="email", credential="system")
+        for seen, seer in ((target, requester), (requester, target)):
+            record_disclosure(
+                session, by_email, seen.id, at, to=f"member:{seer.id}", introduction_id=intro.id
+            )
         send("connected_introducer", Role.INTRODUCER)
     elif what in ("decline", "withdraw", "expire"):
         for role in (Role.REQUESTER, Role.TARGET):
             involved = role is Role.REQUESTER or consented
             if involved and role is not by:
-                send("not_made", role)
+                # Held until the waiting state's deadline (service.neutral).
+                send("not_made", role, due=intro.notice_at)
         if by is not Role.INTRODUCER:
             send("closed_introducer", Role.INTRODUCER, note=note if what == "decline" else None)
 

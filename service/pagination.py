@@ -36,8 +36,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         created, id_ = json.loads(raw)
         if not isinstance(id_, str):
             raise ValueError("id")
-        return datetime.fromisoformat(created), id_
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        at = datetime.fromisoformat(created)
+        if at.tzinfo is None:
+            # Issued cursors always carry UTC; a naive time cannot be compared.
+            raise ValueError("naive")
+        return at, id_
+    except (ValueError, TypeError, binascii.Error, OverflowError, RecursionError):
         raise BadRequest("The cursor is not one this API issued.", code="invalid_cursor") from None
 
 

@@ -48,8 +48,26 @@ def get_relationship(session: Session, from_id: str, to_id: str) -> Relationship
 
 
 def members_by_id(session: Session, ids: set[str]) -> dict[str, Member]:
-    rows = session.scalars(select(Member).where(Member.id.in_(ids))).all()
-    return {m.id: m for m in rows}
+    """Members by id; those this session already loaded cost no query.
+
+    The session's identity map holds rows weakly, so the members loaded here are
+    also kept in `session.info` for the session's life: one use case builds the
+    risk, the emails and the view from the same three people without reloading.
+    """
+    pinned: dict[str, Member] = session.info.setdefault("members", {})
+    found: dict[str, Member] = {}
+    for member_id in ids:
+        cached = pinned.get(member_id) or session.identity_map.get(
+            session.identity_key(Member, member_id)
+        )
+        if isinstance(cached, Member):
+            found[member_id] = cached
+    missing = ids - found.keys()
+    if missing:
+        rows = session.scalars(select(Member).where(Member.id.in_(missing))).all()
+        found.update({m.id: m for m in rows})
+    pinned.update(found)
+    return found
 
 
 def connected_pair(session: Session, a: str, b: str) -> bool:

@@ -15,6 +15,12 @@ class Settings:
     link_max_age: dict[str, timedelta] = field(default_factory=dict)
     mail_domain: str = "vouch.local"
     product_name: str = "Vouch"
+    # Feedback is accepted this long after an introduction connected.
+    feedback_window: timedelta = timedelta(days=30)
+    # After a decline or expiry, the same requester, introducer and target wait this long.
+    decline_cooldown: timedelta = timedelta(days=30)
+    # Keys of the suppression list's address hashes, newest last (service.suppression).
+    suppression_keys: tuple[bytes, ...] = (b"vouch-unset-suppression-key",)
 
     def link_age(self, purpose: str) -> timedelta:
         """How long a link for `purpose` stays valid (default: the longest window)."""

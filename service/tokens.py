@@ -14,7 +14,8 @@ from typing import Protocol
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-PURPOSES = frozenset({"consent", "decline", "opt_in", "opt_out", "withdraw"})
+# "never": the one-tap "never introduce me through Vouch again" (api.never_links).
+PURPOSES = frozenset({"consent", "decline", "opt_in", "opt_out", "withdraw", "never"})
 
 
 @dataclass(frozen=True)

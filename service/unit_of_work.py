@@ -23,10 +23,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        # close() rolls back whatever was not committed, like rollback(), but
+        # leaves loaded objects readable (rollback() would expire them).
+        self.session.close()
 
     def commit(self) -> None:
         self.session.commit()

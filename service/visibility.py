@@ -11,6 +11,7 @@ Rules (from the brief):
   target, once involved, gets the same neutral outcome for anything they did
   not do themselves.
 - The decliner's private note goes to the introducer only.
+- The risk assessment goes to the introducer and the operator only.
 - The target does not see an introduction at all until the introducer consented.
 """
 
@@ -79,7 +80,37 @@ def can_see(actor: Actor, intro: Introduction) -> bool:
     return Role.TARGET in roles and intro.consented_at is not None
 
 
-def _state_for(role: Role | None, intro: Introduction) -> str:
+def held_for(role: Role | None, intro: Introduction, now: datetime | None) -> bool:
+    """True while the neutral outcome is held back from `role` (service.neutral).
+
+    Without `now` the outcome stays held: never reveal it early by omission.
+    """
+    if intro.notice_at is None or role not in (Role.REQUESTER, Role.TARGET):
+        return False
+    return (now is None or now < intro.notice_at) and sees_not_made(role, intro)
+
+
+def sees_not_made(role: Role, intro: Introduction) -> bool:
+    """True when `role` is told only the neutral outcome of how `intro` ended."""
+    return _real_state_for(role, intro) == NOT_MADE
+
+
+def _held_answer(role: Role, intro: Introduction) -> dict[str, str] | None:
+    return (intro.held_answers or {}).get(role.value)
+
+
+def _state_for(role: Role | None, intro: Introduction, now: datetime | None = None) -> str:
+    shown = _real_state_for(role, intro)
+    if shown != NOT_MADE or role is None:
+        return shown
+    # Their own answer while it was held stays what they see, also after the deadline.
+    answer = _held_answer(role, intro)
+    if answer:
+        return answer["state"]
+    return str(intro.held_state) if held_for(role, intro, now) else shown
+
+
+def _real_state_for(role: Role | None, intro: Introduction) -> str:
     state = State(intro.state)
     if role is None or role is Role.INTRODUCER:
         return state.value
@@ -93,19 +124,30 @@ def _state_for(role: Role | None, intro: Introduction) -> str:
 
 
 def introduction_view(
-    actor: Actor, intro: Introduction, members: dict[str, Member]
+    actor: Actor,
+    intro: Introduction,
+    members: dict[str, Member],
+    *,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The introduction as `actor` may see it (call only when `can_see` is true)."""
+    """The introduction as `actor` may see it (call only when `can_see` is true).
+
+    Pass `now`: a held neutral outcome (service.neutral) is revealed only once
+    `now` reaches its `notice_at`.
+    """
     roles = roles_of(actor, intro)
     # A member is never two parties of one introduction (creation forbids it).
     role = next(iter(roles)) if roles else None
     connected = intro.state == State.CONNECTED.value
     requester = members[intro.requester_id]
     target = members[intro.target_id]
-    shown_state = _state_for(role, intro)
+    shown_state = _state_for(role, intro, now)
     closed_at: datetime | None = intro.closed_at
     if shown_state == NOT_MADE:
         closed_at = None
+    elif role is not None and sees_not_made(role, intro):
+        answer = _held_answer(role, intro)
+        closed_at = datetime.fromisoformat(answer["at"]) if answer else None
     view: dict[str, Any] = {
         "id": intro.id,
         "state": shown_state,
@@ -126,9 +168,24 @@ def introduction_view(
     if role is not Role.TARGET:
         # The reason is written for the introducer; the target gets the blurb.
         view["reason"] = intro.reason
+        # Topics are checked against the target's rules; the target never sees them.
+        view["topics"] = list(intro.topics or [])
     if role is Role.INTRODUCER:
         view["decline_note"] = intro.decline_note
+    if role is Role.INTRODUCER or actor.is_operator:
+        # The risk assessment is about the requester: never shown to them or the target.
+        view["risk"] = risk_of(intro)
     return view
+
+
+def risk_of(intro: Introduction) -> dict[str, Any] | None:
+    if intro.risk_level is None:
+        return None
+    return {
+        "level": intro.risk_level,
+        "score": intro.risk_score,
+        "reasons": list(intro.risk_reasons or []),
+    }
 
 
 def _opted_in(role: Role | None, intro: Introduction) -> dict[str, bool]:

@@ -16,6 +16,15 @@ class IntroductionIn(StrictSchema):
     target_id = ma.fields.String(required=True, validate=ID)
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
     blurb = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    topics = ma.fields.List(
+        ma.fields.String(validate=validate.Length(min=1, max=60)),
+        load_default=list,
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "Topic tags of the request (checked against the target's "
+            "preferences; never shown to the target)."
+        },
+    )
 
 
 class NoteIn(StrictSchema):
@@ -36,6 +45,12 @@ class OptedInOut(ma.Schema):
     target = ma.fields.Boolean()
 
 
+class RiskOut(ma.Schema):
+    level = ma.fields.String(required=True, validate=validate.OneOf(["low", "medium", "high"]))
+    score = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=100))
+    reasons = ma.fields.List(ma.fields.String(), required=True)
+
+
 class IntroductionOut(ma.Schema):
     id = ma.fields.String(required=True)
     state = ma.fields.String(
@@ -51,6 +66,9 @@ class IntroductionOut(ma.Schema):
     introducer = ma.fields.Nested(MemberSummaryOut, required=True)
     target = ma.fields.Nested(MemberSummaryOut, required=True)
     reason = ma.fields.String(metadata={"description": "Not shown to the target."})
+    topics = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Not shown to the target."}
+    )
     blurb = ma.fields.String(required=True)
     introducer_note = ma.fields.String(allow_none=True, required=True)
     decline_note = ma.fields.String(
@@ -63,6 +81,14 @@ class IntroductionOut(ma.Schema):
     connected_at = ma.fields.DateTime(allow_none=True, required=True)
     closed_at = ma.fields.DateTime(allow_none=True, required=True)
     opted_in = ma.fields.Nested(OptedInOut, required=True)
+    risk = ma.fields.Nested(
+        RiskOut,
+        allow_none=True,
+        metadata={
+            "description": "The reputation risk of the request (service/risk.py): only for "
+            "the introducer and the operator."
+        },
+    )
 
 
 class IntroductionPageOut(ma.Schema):

@@ -72,6 +72,7 @@ class MemberSummaryOut(ma.Schema):
 class RelationshipIn(StrictSchema):
     trust = ma.fields.Integer(
         required=True,
+        strict=True,
         validate=validate.Range(min=1, max=5),
         metadata={
             "description": "1 met once, 2 acquainted, 3 worked together, 4 trusted, 5 would vouch"

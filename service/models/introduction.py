@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.models.base import Base, IdColumn
@@ -34,6 +34,8 @@ class Introduction(Base):
         Index("ix_introductions_workspace_created", "workspace_id", "created_at", "id"),
         Index("ix_introductions_state_consent_deadline", "state", "consent_deadline"),
         Index("ix_introductions_state_opt_in_deadline", "state", "opt_in_deadline"),
+        # Introducer policy: requests per week (service.policies).
+        Index("ix_introductions_introducer_created", "introducer_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(IdColumn(), primary_key=True)
@@ -58,3 +60,17 @@ class Introduction(Base):
     consented_at: Mapped[datetime | None]
     connected_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The assessment shown to the introducer only (service.risk, service.visibility).
+    risk_level: Mapped[str | None] = mapped_column(String(8))
+    risk_score: Mapped[int | None]
+    risk_reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    # One reminder per waiting state, at about half-time (service.use_cases.reminders).
+    consent_reminder_sent_at: Mapped[datetime | None]
+    opt_in_reminder_sent_at: Mapped[datetime | None]
+    # Topic tags the requester picked (checked against the target's preferences).
+    topics: Mapped[list[str] | None] = mapped_column(JSON)
+    # Neutral outcome held back (service.neutral): until `notice_at`, whoever gets the
+    # neutral note sees `held_state`; `held_answers` keeps what they did meanwhile.
+    notice_at: Mapped[datetime | None]
+    held_state: Mapped[str | None] = mapped_column(String(16))
+    held_answers: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)

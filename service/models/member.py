@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -39,13 +40,20 @@ class Member(Base):
     contact_links: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Set by erasure: the row stays as a pseudonym (its id keeps the counts and
+    # the audit log consistent) with every personal field emptied.
+    erased_at: Mapped[datetime | None]
 
 
 class Relationship(Base):
     """A directed edge: `from_member` trusts `to_member` at `trust` (1..5)."""
 
     __tablename__ = "relationships"
-    __table_args__ = (CheckConstraint("trust BETWEEN 1 AND 5", name="trust_range"),)
+    __table_args__ = (
+        CheckConstraint("trust BETWEEN 1 AND 5", name="trust_range"),
+        # Covers the warm-path walk (service.use_cases.paths) without touching the table.
+        Index("ix_relationships_paths", "from_member_id", "to_member_id", "trust", "introducible"),
+    )
 
     from_member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), primary_key=True)
     to_member_id: Mapped[str] = mapped_column(

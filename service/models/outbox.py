@@ -34,3 +34,5 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # How a sent row left: "smtp", or "mailbox" (the dev mailbox, when no SMTP is set).
+    delivered_via: Mapped[str | None] = mapped_column(String(16))

@@ -2,9 +2,9 @@
 
 `begin` claims the key in its own short transaction (the primary key makes a
 concurrent retry fail cleanly); `finish` stores the response; `abandon`
-releases the key when the first attempt failed in a way worth retrying
-(validation and rule errors are stored like successes, as Stripe does, so a
-retry with the same body is answered the same way).
+releases the key when the first attempt did not succeed. Only 2xx responses
+are stored (api.idempotency): a request refused with a 4xx changed nothing,
+so the client may fix it and retry under the same key.
 """
 
 from __future__ import annotations

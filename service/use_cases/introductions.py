@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -10,15 +10,26 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service import audit, repository
+from service import audit, neutral, repository, target_rules
 from service.actors import Actor, system_actor
+from service.assessment import screen_request
 from service.deps import Deps
-from service.errors import Conflict, Forbidden, NotFound, RuleViolation
+from service.disclosures import record_view_disclosures
+from service.errors import Conflict, Forbidden, IllegalTransition, NotFound, RuleViolation
 from service.models import Introduction, Member, new_id
 from service.notifications import notify
 from service.pagination import Page, page_from_rows, paginate
 from service.states import OPEN_STATES, Event, Role, State, check_actor, next_state
-from service.visibility import can_see, introduction_view, roles_of
+from service.suppression import is_suppressed
+from service.use_cases.no_go import is_no_go
+from service.visibility import (
+    NOT_MADE,
+    can_see,
+    held_for,
+    introduction_view,
+    roles_of,
+    sees_not_made,
+)
 
 OPEN_VALUES = [s.value for s in OPEN_STATES]
 
@@ -29,6 +40,7 @@ class NewRequest:
     target_id: str
     reason: str
     blurb: str
+    topics: list[str] = field(default_factory=list)
 
 
 def _require_member(actor: Actor) -> str:
@@ -40,11 +52,16 @@ def _require_member(actor: Actor) -> str:
     return actor.member_id
 
 
-def _view(session: Session, actor: Actor, intro: Introduction) -> dict[str, Any]:
+def _view(session: Session, actor: Actor, intro: Introduction, at: datetime) -> dict[str, Any]:
+    """The actor's view of `intro`; contacts it carries are audited as disclosures."""
     members = repository.members_by_id(
         session, {intro.requester_id, intro.introducer_id, intro.target_id}
     )
-    return introduction_view(actor, intro, members)
+    view = introduction_view(actor, intro, members, now=at)
+    if actor.channel == "api":
+        # Link pages show no contact details; the connected email is audited on its own.
+        record_view_disclosures(session, actor, view, at)
+    return view
 
 
 def _load_visible(session: Session, actor: Actor, intro_id: str) -> Introduction:
@@ -63,7 +80,13 @@ def request_introduction(deps: Deps, actor: Actor, req: NewRequest) -> dict[str,
     with deps.uow() as uow:
         session = uow.session
         requester = repository.get_member(session, actor.workspace_id, requester_id)
-        _check_new_request(session, deps, requester, req)
+        # Keep the parties referenced: the session's identity map holds rows weakly,
+        # and the risk, emails and view below reuse them without more queries.
+        parties = _check_new_request(session, deps, requester, req)
+        risk = screen_request(
+            session, requester=requester, introducer_id=req.introducer_id,
+            target_id=req.target_id, now=now, cooldown=deps.settings.decline_cooldown,
+        )  # fmt: skip
         intro = Introduction(
             id=new_id("intro"),
             workspace_id=actor.workspace_id,
@@ -72,11 +95,15 @@ def request_introduction(deps: Deps, actor: Actor, req: NewRequest) -> dict[str,
             target_id=req.target_id,
             reason=req.reason,
             blurb=req.blurb,
+            topics=sorted({target_rules.normalise_topic(t) for t in req.topics} - {""}),
             state=State.REQUESTED.value,
             state_version=1,
             consent_deadline=now + deps.settings.consent_window,
             created_at=now,
             updated_at=now,
+            risk_level=risk.level,
+            risk_score=risk.score,
+            risk_reasons=risk.reasons,
         )
         session.add(intro)
         try:
@@ -88,8 +115,8 @@ def request_introduction(deps: Deps, actor: Actor, req: NewRequest) -> dict[str,
             session, actor, "introduction.requested", now,
             introduction_id=intro.id, to_state=intro.state,
         )  # fmt: skip
-        notify(session, deps, intro, "requested", now)
-        view = _view(session, actor, intro)
+        notify(session, deps, intro, "requested", now, risk=risk.as_dict())
+        view = _view(session, actor, intro, now)
         uow.commit()
     return view
 
@@ -101,7 +128,10 @@ def _duplicate() -> RuleViolation:
     )
 
 
-def _check_new_request(session: Session, deps: Deps, requester: Member, req: NewRequest) -> None:
+def _check_new_request(
+    session: Session, deps: Deps, requester: Member, req: NewRequest
+) -> tuple[Member, Member]:
+    """Refuse a request that breaks a rule; returns (introducer, target)."""
     ws = requester.workspace_id
     errors: dict[str, list[str]] = {}
     introducer = repository.find_member(session, ws, req.introducer_id)
@@ -110,7 +140,7 @@ def _check_new_request(session: Session, deps: Deps, requester: Member, req: New
         errors["introducer_id"] = ["No such member in this workspace."]
     if target is None:
         errors["target_id"] = ["No such member in this workspace."]
-    if errors:
+    if introducer is None or target is None:
         raise RuleViolation("Unknown member.", code="unknown_member", errors=errors)
     if len({requester.id, req.introducer_id, req.target_id}) != 3:
         raise RuleViolation(
@@ -123,18 +153,31 @@ def _check_new_request(session: Session, deps: Deps, requester: Member, req: New
             code="no_relationship_with_introducer",
         )
     edge = repository.get_relationship(session, req.introducer_id, req.target_id)
-    if edge is None or not edge.introducible:
-        # One code for "does not know them" and "not introducible": the requester
-        # must not learn how the introducer rates or shields the target.
+    never = target is not None and is_suppressed(
+        session, deps.settings.suppression_keys, target.contact_email
+    )
+    if (
+        edge is None
+        or not edge.introducible
+        or never
+        or is_no_go(session, req.introducer_id, req.target_id)
+    ):
+        # One code for "does not know them", "not introducible", the introducer's
+        # no-go list and the target's "never": the requester must not learn how the
+        # introducer rates or shields the target, nor what the target asked for.
         raise RuleViolation(
             "This introducer cannot introduce you to this person.",
             code="target_not_reachable",
         )
-    open_rows = session.execute(
-        select(Introduction.target_id).where(
-            Introduction.requester_id == requester.id, Introduction.state.in_(OPEN_VALUES)
+    now = deps.clock.now()
+    rows = session.scalars(
+        select(Introduction).where(
+            Introduction.requester_id == requester.id,
+            Introduction.state.in_(OPEN_VALUES) | (Introduction.notice_at > now),
         )
     ).all()
+    # A request whose neutral outcome is still held counts as open (service.neutral).
+    open_rows = [i for i in rows if i.state in OPEN_VALUES or neutral.held_open(i, now)]
     if any(row.target_id == req.target_id for row in open_rows):
         raise _duplicate()
     if len(open_rows) >= deps.settings.open_request_cap:
@@ -142,12 +185,15 @@ def _check_new_request(session: Session, deps: Deps, requester: Member, req: New
             f"You have {len(open_rows)} open requests; wait for one to finish before asking again.",
             code="open_request_cap_reached",
         )
+    return introducer, target
 
 
 def get_introduction(deps: Deps, actor: Actor, intro_id: str) -> dict[str, Any]:
     with deps.uow() as uow:
         intro = _load_visible(uow.session, actor, intro_id)
-        return _view(uow.session, actor, intro)
+        view = _view(uow.session, actor, intro, deps.clock.now())
+        uow.commit()
+    return view
 
 
 def list_introductions(
@@ -182,7 +228,10 @@ def list_introductions(
         rows, next_cursor = page_from_rows(rows, limit, lambda i: (i.created_at, i.id))
         ids = {m for i in rows for m in (i.requester_id, i.introducer_id, i.target_id)}
         members = repository.members_by_id(uow.session, ids)
-        items = [introduction_view(actor, i, members) for i in rows]
+        now = deps.clock.now()
+        items = [introduction_view(actor, i, members, now=now) for i in rows]
+        if any([record_view_disclosures(uow.session, actor, item, now) for item in items]):
+            uow.commit()
     return Page(items, next_cursor)
 
 
@@ -194,17 +243,31 @@ def _transition(
     *,
     note: str | None = None,
 ) -> dict[str, Any]:
-    member_id = _require_member(actor)
     now = deps.clock.now()
     with deps.uow() as uow:
         session = uow.session
+        # Look up first: an id from another workspace is a 404 for everyone.
         intro = _load_visible(session, actor, intro_id)
+        member_id = _require_member(actor)
+        roles = roles_of(actor, intro)
+        party = next(iter(roles), None)
+        if party is not None and sees_not_made(party, intro):
+            # Closed, but they may only know it is not made, or not yet (service.neutral).
+            if party.value not in (intro.held_answers or {}) and not held_for(party, intro, now):
+                raise IllegalTransition(event.value, NOT_MADE)
+            neutral.act_while_held(session, actor, intro, party, event, note, now)
+            view = _view(session, actor, intro, now)
+            uow.commit()
+            return view
         state = State(intro.state)
         target_state = next_state(state, event)
-        roles = roles_of(actor, intro)
         check_actor(state, event, roles)
         role = next(iter(roles))
         values: dict[str, Any] = {}
+        if event is Event.CONSENT and _target_unavailable(session, deps, intro, now):
+            neutral.close_unavailable(session, deps, intro, now)
+            uow.commit()
+            raise target_rules.target_unavailable()
         if event is Event.CONSENT:
             values = {
                 "consented_at": now,
@@ -213,8 +276,9 @@ def _transition(
             }
         elif event is Event.DECLINE:
             values = {"declined_by": role.value, "decline_note": note, "closed_at": now}
+            values.update(neutral.hold_values(intro))
         elif event is Event.WITHDRAW:
-            values = {"closed_at": now}
+            values = {"closed_at": now, **neutral.hold_values(intro)}
         if event is Event.OPT_IN:
             target_state = _opt_in(session, intro, role, now)
         else:
@@ -231,9 +295,17 @@ def _transition(
                 introduction_id=intro.id, from_state=state.value, to_state=State.CONNECTED.value,
             )  # fmt: skip
             notify(session, deps, intro, "connect", now)
-        view = _view(session, actor, intro)
+        view = _view(session, actor, intro, now)
         uow.commit()
     return view
+
+
+def _target_unavailable(session: Session, deps: Deps, intro: Introduction, now: datetime) -> bool:
+    """The target's own rules or the suppression list stop this consent (service.target_rules)."""
+    if target_rules.broken_rule(session, intro, now) is not None:
+        return True
+    target = repository.get_member(session, intro.workspace_id, intro.target_id)
+    return is_suppressed(session, deps.settings.suppression_keys, target.contact_email)
 
 
 def _opt_in(session: Session, intro: Introduction, role: Role, now: datetime) -> State:
@@ -317,8 +389,9 @@ def expire_overdue(deps: Deps, *, batch: int = 200) -> int:
             nested = session.begin_nested()
             try:
                 repository.swap_state(
-                    session, intro, state, next_state(state, Event.EXPIRE), now, closed_at=now
-                )
+                    session, intro, state, next_state(state, Event.EXPIRE), now, closed_at=now,
+                    **neutral.hold_values(intro),
+                )  # fmt: skip
             except Conflict:
                 nested.rollback()
                 continue

@@ -11,6 +11,7 @@ from service import audit, repository
 from service.actors import Actor
 from service.contacts import clean_contact
 from service.deps import Deps
+from service.disclosures import record_disclosure
 from service.errors import Forbidden, NotFound, RuleViolation
 from service.models import Member, Relationship, new_id
 from service.pagination import Page, page_from_rows, paginate
@@ -99,15 +100,20 @@ def get_member(deps: Deps, actor: Actor, member_id: str) -> dict[str, Any]:
     """A member's profile; contact only for the operator, themself, or a connected counterpart."""
     with deps.uow() as uow:
         member = repository.get_member(uow.session, actor.workspace_id, member_id)
+        is_self = actor.member_id == member.id
         with_contact = (
             actor.is_operator
-            or actor.member_id == member.id
+            or is_self
             or (
                 actor.member_id is not None
                 and repository.connected_pair(uow.session, actor.member_id, member.id)
             )
         )
-        return member_view(member, with_contact=with_contact)
+        view = member_view(member, with_contact=with_contact)
+        if with_contact and not is_self:
+            record_disclosure(uow.session, actor, member.id, deps.clock.now())
+            uow.commit()
+        return view
 
 
 def list_members(
@@ -119,16 +125,24 @@ def list_members(
     external_ref: str | None = None,
 ) -> Page[dict[str, Any]]:
     """Members, newest first. Members acting see public profiles only (plus their own contact)."""
-    stmt = select(Member).where(Member.workspace_id == actor.workspace_id)
+    stmt = select(Member).where(
+        Member.workspace_id == actor.workspace_id, Member.erased_at.is_(None)
+    )
     if external_ref is not None:
         stmt = stmt.where(Member.external_ref == external_ref)
     stmt = paginate(stmt, Member.created_at, Member.id, cursor, limit)
     with deps.uow() as uow:
+        # Build the views inside the unit of work: leaving it expires the rows.
         rows = list(uow.session.scalars(stmt).all())
-    rows, next_cursor = page_from_rows(rows, limit, lambda m: (m.created_at, m.id))
-    items = [
-        member_view(m, with_contact=actor.is_operator or actor.member_id == m.id) for m in rows
-    ]
+        rows, next_cursor = page_from_rows(rows, limit, lambda m: (m.created_at, m.id))
+        items = [
+            member_view(m, with_contact=actor.is_operator or actor.member_id == m.id) for m in rows
+        ]
+        if actor.is_operator and rows:
+            now = deps.clock.now()
+            for m in rows:
+                record_disclosure(uow.session, actor, m.id, now)
+            uow.commit()
     return Page(items, next_cursor)
 
 
@@ -207,8 +221,9 @@ def list_relationships(
     with deps.uow() as uow:
         repository.get_member(uow.session, actor.workspace_id, from_id)
         rows = list(uow.session.scalars(stmt).all())
-    rows, next_cursor = page_from_rows(rows, limit, lambda r: (r.created_at, r.to_member_id))
-    return Page([_relationship_view(r) for r in rows], next_cursor)
+        rows, next_cursor = page_from_rows(rows, limit, lambda r: (r.created_at, r.to_member_id))
+        items = [_relationship_view(r) for r in rows]
+    return Page(items, next_cursor)
 
 
 def delete_relationship(deps: Deps, actor: Actor, from_id: str, to_id: str) -> None:

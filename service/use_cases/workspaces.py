@@ -108,6 +108,7 @@ def authenticate(deps: Deps, key: str) -> Credential:
 def check_member(deps: Deps, workspace_id: str, member_id: str) -> None:
     """The Acting-Member must be a member of the key's workspace."""
     with deps.uow() as uow:
-        if repository.find_member(uow.session, workspace_id, member_id) is None:
+        member = repository.find_member(uow.session, workspace_id, member_id)
+        if member is None or member.erased_at is not None:
             raise Forbidden("The Acting-Member is not a member of this workspace.",
                            code="unknown_acting_member")  # fmt: skip

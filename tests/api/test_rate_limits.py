@@ -1,0 +1,129 @@
+"""Rate limits per API key: memory storage by default, Redis when configured."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+
+from api import create_app
+from api.composition import ENGINE, EXTENSION
+from service.clock import FrozenClock
+from service.deps import Deps
+from tests.conftest import config_for
+from tests.helpers import ApiClient
+
+REDIS_URL = os.environ.get("VOUCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+AppFactory = Callable[..., Flask]
+
+
+@pytest.fixture
+def make_app(database_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[AppFactory]:
+    apps: list[Flask] = []
+
+    def build(**extra: Any) -> Flask:
+        config = config_for(
+            database_url, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3 per minute"
+        )
+        config.update(extra)
+        app = create_app(config, clock=clock)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.extensions[ENGINE].dispose()
+
+
+def client_for(app: Flask) -> ApiClient:
+    deps: Deps = app.extensions[EXTENSION]
+    return ApiClient.for_new_workspace(app.test_client(), deps)
+
+
+def test_fourth_request_in_a_minute_is_a_429_problem_with_retry_after(
+    make_app: AppFactory,
+) -> None:
+    api = client_for(make_app())
+    for _ in range(3):
+        assert api.get("/v1/members").status_code == 200
+    response = api.get("/v1/members")
+    assert response.status_code == 429
+    assert response.mimetype == "application/problem+json"
+    assert response.json["code"] == "rate_limited"
+    assert response.json["type"] == "urn:vouch:problem:rate_limited"
+    assert "3 per 1 minute" in response.json["detail"]
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert response.headers["X-RateLimit-Remaining"] == "0"
+
+
+def test_each_api_key_has_its_own_budget(make_app: AppFactory) -> None:
+    app = make_app()
+    first, second = client_for(app), client_for(app)
+    for _ in range(3):
+        first.get("/v1/members")
+    assert first.get("/v1/members").status_code == 429
+    assert second.get("/v1/members").status_code == 200
+
+
+def test_all_endpoints_share_one_budget_per_key(make_app: AppFactory) -> None:
+    api = client_for(make_app())
+    member = api.member("Ann")  # a POST counts too
+    api.get(f"/v1/members/{member}")
+    api.get("/v1/introductions")
+    body = {"external_ref": "x", "name": "X", "contact": {"email": "x@example.com"}}
+    response = api.post("/v1/members", body)
+    assert response.status_code == 429
+    assert api.get("/v1/members?external_ref=x").status_code == 429
+
+
+def test_a_refused_request_changes_nothing(make_app: AppFactory) -> None:
+    api = client_for(make_app())
+    for _ in range(3):
+        api.get("/v1/members")
+    body = {"external_ref": "late", "name": "Late", "contact": {"email": "late@example.com"}}
+    assert api.post("/v1/members", body).status_code == 429
+    deps: Deps = api.client.application.extensions[EXTENSION]
+    from sqlalchemy import select
+
+    from service.models import Member
+
+    with deps.session_factory() as session:
+        assert session.scalar(select(Member).where(Member.external_ref == "late")) is None
+
+
+def test_limits_can_be_switched_off(make_app: AppFactory) -> None:
+    api = client_for(make_app(RATELIMIT_ENABLED=False))
+    assert all(api.get("/v1/members").status_code == 200 for _ in range(5))
+
+
+def test_redis_storage_is_shared_between_processes(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = f"vouch-test-{uuid.uuid4().hex}"
+    monkeypatch.setenv("VOUCH_RATELIMIT_STORAGE_URI", REDIS_URL)
+    one = make_app(RATELIMIT_KEY_PREFIX=prefix)
+    two = make_app(RATELIMIT_KEY_PREFIX=prefix)
+    assert one.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    api_one = client_for(one)
+    api_two = ApiClient(two.test_client(), api_one.key, api_one.workspace_id)
+    try:
+        assert api_one.get("/v1/members").status_code == 200
+        assert api_two.get("/v1/members").status_code == 200
+        assert api_one.get("/v1/members").status_code == 200
+        response = api_two.get("/v1/members")
+        assert response.status_code == 429
+        assert response.json["code"] == "rate_limited"
+        assert int(response.headers["Retry-After"]) > 0
+        store = redis.Redis.from_url(REDIS_URL)
+        assert store.keys(f"*{prefix}*")
+    finally:
+        store = redis.Redis.from_url(REDIS_URL)
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)
