@@ -20,13 +20,14 @@ def authenticate_request() -> None:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthenticated("Send 'Authorization: Bearer <api key>'.")
-    credential = workspaces.authenticate(deps(), key.strip())
     member_id = request.headers.get("Acting-Member")
     if member_id is not None:
         member_id = member_id.strip()
         if not member_id or len(member_id) > MAX_MEMBER_ID or not member_id.isprintable():
+            # Checked after the key: an unauthenticated caller learns nothing here.
+            workspaces.authenticate(deps(), key.strip())
             raise BadRequest("Acting-Member must be a member id.", code="invalid_acting_member")
-        workspaces.check_member(deps(), credential.workspace_id, member_id)
+    credential = workspaces.authenticate(deps(), key.strip(), member_id)
     if any("\x00" in str(value) for value in (request.view_args or {}).values()):
         # No id holds a NUL; PostgreSQL could not even look one up. Same 404 everywhere.
         raise NotFound("No such resource in this workspace.")

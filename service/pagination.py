@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from service.errors import BadRequest
 
 T = TypeVar("T")
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 
@@ -46,12 +47,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def paginate(
-    stmt: Select[Any],
+    stmt: SelectT,
     created_col: InstrumentedAttribute[datetime],
     id_col: InstrumentedAttribute[str],
     cursor: str | None,
     limit: int,
-) -> Select[Any]:
+) -> SelectT:
     """Apply the cursor and fetch one extra row to know whether a next page exists."""
     if cursor:
         created, id_ = decode_cursor(cursor)

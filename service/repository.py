@@ -21,8 +21,8 @@ def get_workspace(session: Session, workspace_id: str) -> Workspace:
 
 
 def get_member(session: Session, workspace_id: str, member_id: str) -> Member:
-    member = session.get(Member, member_id)
-    if member is None or member.workspace_id != workspace_id:
+    member = find_member(session, workspace_id, member_id)
+    if member is None:
         raise NotFound(f"No member {member_id!r} in this workspace.", code="member_not_found")
     return member
 
@@ -31,7 +31,14 @@ def find_member(session: Session, workspace_id: str, member_id: str) -> Member |
     member = session.get(Member, member_id)
     if member is None or member.workspace_id != workspace_id:
         return None
+    _pinned(session)[member.id] = member
     return member
+
+
+def _pinned(session: Session) -> dict[str, Member]:
+    """Members loaded in this session, kept alive for its life (see members_by_id)."""
+    pinned: dict[str, Member] = session.info.setdefault("members", {})
+    return pinned
 
 
 def get_introduction(session: Session, workspace_id: str, intro_id: str) -> Introduction:
@@ -54,7 +61,7 @@ def members_by_id(session: Session, ids: set[str]) -> dict[str, Member]:
     also kept in `session.info` for the session's life: one use case builds the
     risk, the emails and the view from the same three people without reloading.
     """
-    pinned: dict[str, Member] = session.info.setdefault("members", {})
+    pinned = _pinned(session)
     found: dict[str, Member] = {}
     for member_id in ids:
         cached = pinned.get(member_id) or session.identity_map.get(

@@ -32,6 +32,8 @@ class Introduction(Base):
             postgresql_where=text(OPEN_STATES_SQL),
         ),
         Index("ix_introductions_workspace_created", "workspace_id", "created_at", "id"),
+        # A requester's open requests, declines and duplicates (request creation).
+        Index("ix_introductions_requester_state", "requester_id", "state"),
         Index("ix_introductions_state_consent_deadline", "state", "consent_deadline"),
         Index("ix_introductions_state_opt_in_deadline", "state", "opt_in_deadline"),
         # Introducer policy: requests per week (service.policies).

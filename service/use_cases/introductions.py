@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CompoundSelect, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from service import audit, neutral, repository, target_rules
 from service.actors import Actor, system_actor
@@ -80,9 +81,7 @@ def request_introduction(deps: Deps, actor: Actor, req: NewRequest) -> dict[str,
     with deps.uow() as uow:
         session = uow.session
         requester = repository.get_member(session, actor.workspace_id, requester_id)
-        # Keep the parties referenced: the session's identity map holds rows weakly,
-        # and the risk, emails and view below reuse them without more queries.
-        parties = _check_new_request(session, deps, requester, req)
+        _check_new_request(session, deps, requester, req)
         risk = screen_request(
             session, requester=requester, introducer_id=req.introducer_id,
             target_id=req.target_id, now=now, cooldown=deps.settings.decline_cooldown,
@@ -131,7 +130,10 @@ def _duplicate() -> RuleViolation:
 def _check_new_request(
     session: Session, deps: Deps, requester: Member, req: NewRequest
 ) -> tuple[Member, Member]:
-    """Refuse a request that breaks a rule; returns (introducer, target)."""
+    """Refuse a request that breaks a rule; returns (introducer, target).
+
+    (The repository pins the members it loads for the session's life, so the
+    risk, emails and view below reuse them without more queries.)"""
     ws = requester.workspace_id
     errors: dict[str, list[str]] = {}
     introducer = repository.find_member(session, ws, req.introducer_id)
@@ -192,7 +194,8 @@ def get_introduction(deps: Deps, actor: Actor, intro_id: str) -> dict[str, Any]:
     with deps.uow() as uow:
         intro = _load_visible(uow.session, actor, intro_id)
         view = _view(uow.session, actor, intro, deps.clock.now())
-        uow.commit()
+        if uow.session.new:  # the disclosure audit rows, when contacts were shown
+            uow.commit()
     return view
 
 
@@ -206,22 +209,29 @@ def list_introductions(
     member_id: str | None = None,
 ) -> Page[dict[str, Any]]:
     """Introductions the actor may see, newest first. `state` filters on the real state."""
-    stmt = select(Introduction).where(Introduction.workspace_id == actor.workspace_id)
+    in_workspace = Introduction.workspace_id == actor.workspace_id
+    filters: list[ColumnElement[bool]] = []
+    if state is not None:
+        filters.append(Introduction.state == state)
     viewer = actor.member_id
-    if viewer is not None:
-        stmt = stmt.where(
-            (Introduction.requester_id == viewer)
-            | (Introduction.introducer_id == viewer)
-            | ((Introduction.target_id == viewer) & Introduction.consented_at.is_not(None))
-        )
-    if member_id is not None:
-        stmt = stmt.where(
+    if viewer is not None and member_id is not None:
+        filters.append(
             (Introduction.requester_id == member_id)
             | (Introduction.introducer_id == member_id)
             | (Introduction.target_id == member_id)
         )
-    if state is not None:
-        stmt = stmt.where(Introduction.state == state)
+    involved = viewer if viewer is not None else member_id
+    if involved is None:
+        stmt = select(Introduction).where(in_workspace, *filters)
+    else:
+        # Each branch walks one member's rows by its role's index; the outer query
+        # keeps only this workspace's and orders the few ids they return. (The
+        # workspace filter inside a branch would make SQLite walk the whole
+        # workspace's date index instead.)
+        branches = _involving(
+            involved, filters, cursor, limit, target_needs_consent=viewer is not None
+        )
+        stmt = select(Introduction).where(in_workspace, Introduction.id.in_(branches))
     stmt = paginate(stmt, Introduction.created_at, Introduction.id, cursor, limit)
     with deps.uow() as uow:
         rows = list(uow.session.scalars(stmt).all())
@@ -233,6 +243,32 @@ def list_introductions(
         if any([record_view_disclosures(uow.session, actor, item, now) for item in items]):
             uow.commit()
     return Page(items, next_cursor)
+
+
+def _involving(
+    member_id: str,
+    filters: list[ColumnElement[bool]],
+    cursor: str | None,
+    limit: int,
+    *,
+    target_needs_consent: bool,
+) -> CompoundSelect[tuple[str]]:
+    """Ids of the next page of introductions `member_id` is part of, one indexed,
+    limited branch per role: an OR across the three columns would make the
+    database walk the whole workspace in date order instead."""
+    target = Introduction.target_id == member_id
+    if target_needs_consent:
+        target = target & Introduction.consented_at.is_not(None)
+    branches = []
+    for condition in (
+        Introduction.requester_id == member_id,
+        Introduction.introducer_id == member_id,
+        target,
+    ):
+        branch = select(Introduction.id, Introduction.created_at).where(condition, *filters)
+        branch = paginate(branch, Introduction.created_at, Introduction.id, cursor, limit)
+        branches.append(select(branch.subquery().c.id))
+    return union_all(*branches)
 
 
 def _transition(

@@ -109,8 +109,12 @@ def _delivery_view(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) ->
         "payload": delivery.payload,
         "status": delivery.status,
         "attempts": [
-            {"attempted_at": a.attempted_at, "status_code": a.status_code, "error": a.error,
-             "duration_ms": a.duration_ms}
+            {
+                "attempted_at": a.attempted_at,
+                "status_code": a.status_code,
+                "error": a.error,
+                "duration_ms": a.duration_ms,
+            }
             for a in attempts
         ],  # fmt: skip
         "next_attempt_at": delivery.next_attempt_at if delivery.status == "queued" else None,
@@ -143,9 +147,7 @@ def list_deliveries(
     return Page(items, next_cursor)
 
 
-def resend_delivery(
-    deps: Deps, actor: Actor, endpoint_id: str, delivery_id: str
-) -> dict[str, Any]:
+def resend_delivery(deps: Deps, actor: Actor, endpoint_id: str, delivery_id: str) -> dict[str, Any]:
     """Queue a delivery again now (same id, so receivers can deduplicate)."""
     _operator(actor)
     now = deps.clock.now()
@@ -158,9 +160,7 @@ def resend_delivery(
         delivery.next_attempt_at = now
         delivery.lease_until = None
         delivery.attempts = 0
-        audit.record(
-            uow.session, actor, "webhook.resent", now, detail={"delivery": delivery.id}
-        )
+        audit.record(uow.session, actor, "webhook.resent", now, detail={"delivery": delivery.id})
         uow.commit()
         view = _delivery_view(delivery, [])
     return view

@@ -93,8 +93,9 @@ class Credential:
     prefix: str
 
 
-def authenticate(deps: Deps, key: str) -> Credential:
-    """The workspace a presented API key belongs to, or Unauthenticated."""
+def authenticate(deps: Deps, key: str, acting_member: str | None = None) -> Credential:
+    """The workspace a presented API key belongs to, or Unauthenticated; and, when
+    given, the acting member must be a live member of it (one short transaction)."""
     prefix = api_keys.split_key(key)
     with deps.uow() as uow:
         row = repository.api_key_by_prefix(uow.session, prefix) if prefix else None
@@ -102,13 +103,9 @@ def authenticate(deps: Deps, key: str) -> Credential:
         stored = row.secret_hash if row is not None else "0" * 64
         if not api_keys.matches(key, stored) or row is None or row.revoked_at is not None:
             raise Unauthenticated("The API key is missing, malformed, unknown or revoked.")
+        if acting_member is not None:
+            member = repository.find_member(uow.session, row.workspace_id, acting_member)
+            if member is None or member.erased_at is not None:
+                raise Forbidden("The Acting-Member is not a member of this workspace.",
+                               code="unknown_acting_member")  # fmt: skip
         return Credential(workspace_id=row.workspace_id, key_id=row.id, prefix=row.prefix)
-
-
-def check_member(deps: Deps, workspace_id: str, member_id: str) -> None:
-    """The Acting-Member must be a member of the key's workspace."""
-    with deps.uow() as uow:
-        member = repository.find_member(uow.session, workspace_id, member_id)
-        if member is None or member.erased_at is not None:
-            raise Forbidden("The Acting-Member is not a member of this workspace.",
-                           code="unknown_acting_member")  # fmt: skip

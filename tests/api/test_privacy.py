@@ -116,9 +116,7 @@ def test_erasure_closes_open_introductions_and_tells_others_neutrally(
         by_recipient = {(r.to_member_id, r.template, r.status) for r in rows}
     assert (trio.requester, "not_made", "queued") in by_recipient
     assert all(
-        status == "cancelled"
-        for member, _template, status in by_recipient
-        if member == trio.target
+        status == "cancelled" for member, _template, status in by_recipient if member == trio.target
     )
 
 
