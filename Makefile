@@ -9,6 +9,7 @@ install:
 
 run: install
 	vouch db upgrade
+	vouch demo
 	vouch serve
 
 lint:
@@ -34,4 +35,5 @@ test:
 check: install lint types openapi-check test
 
 bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/run.py

@@ -48,6 +48,8 @@ from service.visibility import can_see, contact_of, introduction_view
 from service.webhooks import MEMBER_ERASED, introduction_event, publish
 
 ERASED_NAME = "Erased member"
+# An operator's deliberate reveal on the admin page (service.use_cases.admin_members).
+REVEALED_BY_ADMIN = "contact.revealed"
 ERASED_TEXT = ""
 
 
@@ -161,11 +163,13 @@ def _event_view(event: AuditEvent) -> dict[str, Any]:
 def list_disclosures(
     deps: Deps, actor: Actor, member_id: str, *, limit: int, cursor: str | None = None
 ) -> Page[dict[str, Any]]:
-    """Who saw this member's contact details, newest first (operator only)."""
+    """Who saw this member's contact details, newest first (operator only): API
+    responses, connected emails and admin reveals."""
     if not actor.is_operator:
         raise Forbidden("Only the workspace operator can list disclosures.", code="operator_only")
     stmt = select(AuditEvent).where(
-        AuditEvent.subject_member_id == member_id, AuditEvent.action == DISCLOSED
+        AuditEvent.subject_member_id == member_id,
+        AuditEvent.action.in_([DISCLOSED, REVEALED_BY_ADMIN]),
     )
     stmt = paginate(stmt, AuditEvent.created_at, AuditEvent.id, cursor, limit)
     with deps.uow() as uow:

@@ -1,0 +1,62 @@
+"""The outbox as it grows: drain N queued emails into an SMTP sink on PostgreSQL
+(or SQLite) and report emails/s, with the due-row index doing the claiming.
+
+    python bench/outbox_scale.py --emails 50000 --db postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import fresh_database  # noqa: E402
+from bench.seed import seed  # noqa: E402
+from bench.smtp_sink import start_sink  # noqa: E402
+from service.db import make_engine  # noqa: E402
+from service.schema import upgrade  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--emails", type=int, default=50_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
+    args = parser.parse_args()
+    url, drop = fresh_database(args.db, Path(tempfile.mkdtemp()))
+    sink, port = start_sink()
+    try:
+        upgrade(url)
+        seed(make_engine(url), members=1000, introductions=1000, queued_emails=args.emails)
+        from api import create_app
+        from api.cli_worker import build_mailer, delivery_policy
+        from service.delivery import deliver_due
+
+        app = create_app({
+            "DATABASE_URL": url, "SECRET_KEY": "bench", "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": port, "MAIL_DEFAULT_SENDER": "vouch@bench.example",
+            "WORKER_BATCH_SIZE": 200,
+        })  # fmt: skip
+        with app.app_context():
+            deps = app.extensions["vouch"]
+            mailer = build_mailer(app)
+            sent = 0
+            started = time.perf_counter()
+            while sent < args.emails:
+                report = deliver_due(deps, mailer, delivery_policy(app))
+                if report.sent == 0:
+                    break
+                sent += report.sent
+            elapsed = time.perf_counter() - started
+        print(f"{args.db}: {sent} emails in {elapsed:.1f} s = {sent / elapsed:,.0f} emails/s")
+    finally:
+        sink.terminate()
+        drop()
+
+
+if __name__ == "__main__":
+    main()
