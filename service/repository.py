@@ -7,10 +7,13 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
+from service.actors import Actor
 from service.errors import ConcurrentTransition, NotFound
 from service.models import ApiKey, Introduction, Member, Relationship, Workspace
 from service.states import State
+from service.visibility import can_see
 
 
 def get_workspace(session: Session, workspace_id: str) -> Workspace:
@@ -48,6 +51,25 @@ def get_introduction(session: Session, workspace_id: str, intro_id: str) -> Intr
             f"No introduction {intro_id!r} in this workspace.", code="introduction_not_found"
         )
     return intro
+
+
+def get_visible_introduction(session: Session, actor: Actor, intro_id: str) -> Introduction:
+    """The introduction if `actor` may see it; the same 404 whether it exists or not."""
+    intro = get_introduction(session, actor.workspace_id, intro_id)
+    if not can_see(actor, intro):
+        raise NotFound(
+            f"No introduction {intro_id!r} in this workspace.", code="introduction_not_found"
+        )
+    return intro
+
+
+def involving(member_id: str) -> ColumnElement[bool]:
+    """Introductions in which `member_id` is the requester, the introducer or the target."""
+    return or_(
+        Introduction.requester_id == member_id,
+        Introduction.introducer_id == member_id,
+        Introduction.target_id == member_id,
+    )
 
 
 def get_relationship(session: Session, from_id: str, to_id: str) -> Relationship | None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from service import reputation
+from service import repository, reputation
 from service.deps import Deps
 from service.errors import NotFound
 from service.models import Introduction, Member, Relationship, Workspace
@@ -111,13 +111,7 @@ def member_detail(deps: Deps, member_id: str) -> MemberDetail:
         ).all()
         intros = s.scalars(
             select(Introduction)
-            .where(
-                or_(
-                    Introduction.requester_id == member.id,
-                    Introduction.introducer_id == member.id,
-                    Introduction.target_id == member.id,
-                )
-            )
+            .where(repository.involving(member.id))
             .order_by(Introduction.created_at.desc(), Introduction.id.desc())
             .limit(50)
         ).all()

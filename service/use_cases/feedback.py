@@ -27,13 +27,13 @@ from sqlalchemy.orm import Session
 from service import audit, repository
 from service.actors import Actor
 from service.deps import Deps
-from service.errors import Conflict, Forbidden, NotFound, RuleViolation
+from service.errors import Conflict, Forbidden, RuleViolation
 from service.models import AuditEvent, Feedback, Introduction, Relationship, new_id
 from service.outbox import enqueue_email
 from service.reputation import RATINGS
 from service.risk import TRUST_WORDS
 from service.states import Role, State
-from service.visibility import can_see, roles_of
+from service.visibility import roles_of
 from service.webhooks import introduction_event
 
 
@@ -49,15 +49,6 @@ def _feedback_view(row: Feedback) -> dict[str, Any]:
     }
 
 
-def _load(session: Session, actor: Actor, intro_id: str) -> Introduction:
-    intro = repository.get_introduction(session, actor.workspace_id, intro_id)
-    if not can_see(actor, intro):
-        raise NotFound(
-            f"No introduction {intro_id!r} in this workspace.", code="introduction_not_found"
-        )
-    return intro
-
-
 def give_feedback(
     deps: Deps, actor: Actor, intro_id: str, rating: str, comment: str | None
 ) -> dict[str, Any]:
@@ -71,7 +62,7 @@ def give_feedback(
     now = deps.clock.now()
     with deps.uow() as uow:
         session = uow.session
-        intro = _load(session, actor, intro_id)
+        intro = repository.get_visible_introduction(session, actor, intro_id)
         role = _author_role(actor, intro)
         _check_window(deps, intro, now)
         row = session.scalar(
@@ -181,7 +172,7 @@ def list_feedback(deps: Deps, actor: Actor, intro_id: str) -> list[dict[str, Any
     """Feedback on an introduction: all of it for the operator, a member's own otherwise."""
     with deps.uow() as uow:
         session = uow.session
-        intro = _load(session, actor, intro_id)
+        intro = repository.get_visible_introduction(session, actor, intro_id)
         stmt = select(Feedback).where(Feedback.introduction_id == intro.id)
         if not actor.is_operator:
             stmt = stmt.where(Feedback.author_id == actor.member_id)

@@ -16,7 +16,7 @@ from service.actors import Actor, system_actor
 from service.assessment import screen_request
 from service.deps import Deps
 from service.disclosures import record_view_disclosures
-from service.errors import Conflict, Forbidden, IllegalTransition, NotFound, RuleViolation
+from service.errors import Conflict, Forbidden, IllegalTransition, RuleViolation
 from service.models import Introduction, Member, new_id
 from service.notifications import notify
 from service.pagination import Page, page_from_rows, paginate
@@ -25,7 +25,6 @@ from service.suppression import is_suppressed
 from service.use_cases.no_go import is_no_go
 from service.visibility import (
     NOT_MADE,
-    can_see,
     held_for,
     introduction_view,
     roles_of,
@@ -63,15 +62,6 @@ def _view(session: Session, actor: Actor, intro: Introduction, at: datetime) -> 
         # Link pages show no contact details; the connected email is audited on its own.
         record_view_disclosures(session, actor, view, at)
     return view
-
-
-def _load_visible(session: Session, actor: Actor, intro_id: str) -> Introduction:
-    intro = repository.get_introduction(session, actor.workspace_id, intro_id)
-    if not can_see(actor, intro):
-        raise NotFound(
-            f"No introduction {intro_id!r} in this workspace.", code="introduction_not_found"
-        )
-    return intro
 
 
 def request_introduction(deps: Deps, actor: Actor, req: NewRequest) -> dict[str, Any]:
@@ -192,7 +182,7 @@ def _check_new_request(
 
 def get_introduction(deps: Deps, actor: Actor, intro_id: str) -> dict[str, Any]:
     with deps.uow() as uow:
-        intro = _load_visible(uow.session, actor, intro_id)
+        intro = repository.get_visible_introduction(uow.session, actor, intro_id)
         view = _view(uow.session, actor, intro, deps.clock.now())
         if uow.session.new:  # the disclosure audit rows, when contacts were shown
             uow.commit()
@@ -283,7 +273,7 @@ def _transition(
     with deps.uow() as uow:
         session = uow.session
         # Look up first: an id from another workspace is a 404 for everyone.
-        intro = _load_visible(session, actor, intro_id)
+        intro = repository.get_visible_introduction(session, actor, intro_id)
         member_id = _require_member(actor)
         roles = roles_of(actor, intro)
         party = next(iter(roles), None)

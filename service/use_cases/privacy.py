@@ -82,13 +82,7 @@ def export_member(deps: Deps, actor: Actor, member_id: str) -> dict[str, Any]:
         ).all()
         intros = session.scalars(
             select(Introduction)
-            .where(
-                or_(
-                    Introduction.requester_id == member.id,
-                    Introduction.introducer_id == member.id,
-                    Introduction.target_id == member.id,
-                )
-            )
+            .where(repository.involving(member.id))
             .order_by(Introduction.created_at)
         ).all()
         ids = {m for i in intros for m in (i.requester_id, i.introducer_id, i.target_id)}
@@ -187,15 +181,7 @@ def erase_member(deps: Deps, actor: Actor, member_id: str) -> None:
     with deps.uow() as uow:
         session = uow.session
         member = _live_member(session, actor, member_id)
-        intros = session.scalars(
-            select(Introduction).where(
-                or_(
-                    Introduction.requester_id == member.id,
-                    Introduction.introducer_id == member.id,
-                    Introduction.target_id == member.id,
-                )
-            )
-        ).all()
+        intros = session.scalars(select(Introduction).where(repository.involving(member.id))).all()
         intro_ids = [i.id for i in intros]
         _scrub_outbox(session, member.id, intro_ids)
         for intro in intros:
