@@ -1,11 +1,18 @@
 # One task runner; .ci/run calls `make check`, the README's test command.
 PY ?= python3
 PYTEST_ARGS ?=
+# Every database test runs on SQLite and on this PostgreSQL; the rate-limit tests
+# use this Redis (both on localhost, started by .ci/services when down).
+export VOUCH_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+export VOUCH_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run lint format types test openapi openapi-check check bench
+.PHONY: install services run lint format types test openapi openapi-check check bench
 
 install:
 	$(PY) -m pip install -q -e '.[dev]'
+
+services:
+	bash .ci/services
 
 run: install
 	vouch db upgrade
@@ -32,7 +39,7 @@ openapi-check:
 test:
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
-check: install lint types openapi-check test
+check: services install lint types openapi-check test
 
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
