@@ -23,7 +23,7 @@ class Config:
     # Flask-Limiter, per API key: memory by default; set VOUCH_RATELIMIT_STORAGE_URI
     # (e.g. redis://host:6379/0) when more than one process serves the API.
     RATELIMIT_ENABLED = True
-    RATELIMIT_DEFAULT = "600 per minute"
+    RATELIMIT_PER_KEY = "600 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     # Email. No MAIL_SERVER: emails go to the dev mailbox (/dev/mailbox in development).
     MAIL_SERVER: str | None = None

@@ -4,8 +4,10 @@
   for anything else (link pages, the OpenAPI document). The limiter runs after
   authentication, so a request with a bad key is refused (401) before it is
   counted: it costs one indexed lookup and changes nothing.
-- Limit: `RATELIMIT_DEFAULT` (default "600 per minute"), per key, all endpoints
-  together.
+- Limit: `RATELIMIT_PER_KEY` (default "600 per minute"), per key, all endpoints
+  together: one application-wide limit, one counter per request. (Not
+  Flask-Limiter's own `RATELIMIT_DEFAULT`, which would add a second, per-route
+  counter to every request.)
 - Storage: memory by default (one process); set `VOUCH_RATELIMIT_STORAGE_URI`
   to a `redis://` URI when several processes serve the API, so they share counts.
 - A breach is a 429 problem+json (api.errors) with `Retry-After` in seconds;
@@ -35,7 +37,7 @@ def init_app(app: Flask) -> Limiter:
     limiter = Limiter(
         key_func=rate_limit_key,
         # Application limits: one budget per key across every endpoint.
-        application_limits=[app.config.get("RATELIMIT_DEFAULT", "600 per minute")],
+        application_limits=[app.config.get("RATELIMIT_PER_KEY", "600 per minute")],
     )
     limiter.init_app(app)
     app.extensions[EXTENSION] = limiter

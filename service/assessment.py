@@ -21,8 +21,10 @@ def assess_request(
     trust_in_requester: int | None,
     trust_in_target: int,
     now: datetime,
+    open_requests: int | None = None,
 ) -> Assessment:
-    """Assess a request before it is stored (its own row is not counted as open)."""
+    """Assess a request before it is stored (its own row is not counted as open).
+    `open_requests`: the requester's open requests, when the caller counted them."""
     recent = reputation.recent_requester_ratings(session, requester.id)
     declines = session.scalar(
         select(func.count())
@@ -35,14 +37,15 @@ def assess_request(
             Introduction.closed_at > now - timedelta(days=DECLINE_DAYS),
         )
     )
-    open_requests = session.scalar(
-        select(func.count())
-        .select_from(Introduction)
-        .where(
-            Introduction.requester_id == requester.id,
-            Introduction.state.in_([s.value for s in OPEN_STATES]),
+    if open_requests is None:
+        open_requests = session.scalar(
+            select(func.count())
+            .select_from(Introduction)
+            .where(
+                Introduction.requester_id == requester.id,
+                Introduction.state.in_([s.value for s in OPEN_STATES]),
+            )
         )
-    )
     return assess(
         RiskInputs(
             requester_name=requester.name,
@@ -66,6 +69,7 @@ def screen_request(
     target_id: str,
     now: datetime,
     cooldown: timedelta,
+    open_requests: int | None = None,
 ) -> Assessment:
     """Apply the introducer's policy and the cool-down, then assess the request.
 
@@ -92,4 +96,5 @@ def screen_request(
         trust_in_requester=trust_in_requester,
         trust_in_target=to_target.trust,
         now=now,
+        open_requests=open_requests,
     )

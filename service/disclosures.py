@@ -36,13 +36,26 @@ def record_disclosure(
 
 
 def record_view_disclosures(
-    session: Session, actor: Actor, view: dict[str, Any], at: datetime
+    session: Session, actor: Actor, views: list[dict[str, Any]], at: datetime
 ) -> bool:
-    """Audit the contacts an introduction view carries; True when it carried any."""
-    disclosed = False
-    for party in ("requester", "target"):
-        summary = view.get(party) or {}
-        if "contact" in summary:
-            record_disclosure(session, actor, summary["id"], at, introduction_id=view["id"])
-            disclosed = True
-    return disclosed
+    """Audit the contacts these introduction views carry, in one statement; True
+    when they carried any."""
+    rows = [
+        audit.event_row(
+            actor,
+            ACTION,
+            at,
+            introduction_id=view["id"],
+            subject_member_id=summary["id"],
+            detail={"to": actor.label},
+        )  # fmt: skip
+        for view in views
+        for summary in (view.get("requester") or {}, view.get("target") or {})
+        if "contact" in summary
+    ]
+    audit.record_rows(session, rows)
+    return bool(rows)
+
+
+def carries_contacts(view: dict[str, Any]) -> bool:
+    return any("contact" in (view.get(party) or {}) for party in ("requester", "target"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.actors import Actor
@@ -53,9 +54,29 @@ def get_introduction(session: Session, workspace_id: str, intro_id: str) -> Intr
     return intro
 
 
+_REQUESTER, _INTRODUCER, _TARGET = (aliased(Member) for _ in range(3))
+_WITH_PARTIES = (
+    select(Introduction, _REQUESTER, _INTRODUCER, _TARGET)
+    .join(_REQUESTER, _REQUESTER.id == Introduction.requester_id)
+    .join(_INTRODUCER, _INTRODUCER.id == Introduction.introducer_id)
+    .join(_TARGET, _TARGET.id == Introduction.target_id)
+    .where(Introduction.id == bindparam("intro_id"))
+)
+
+
 def get_visible_introduction(session: Session, actor: Actor, intro_id: str) -> Introduction:
-    """The introduction if `actor` may see it; the same 404 whether it exists or not."""
-    intro = get_introduction(session, actor.workspace_id, intro_id)
+    """The introduction if `actor` may see it; the same 404 whether it exists or not.
+
+    One statement loads it with its three people, who stay pinned to the session
+    (see members_by_id): the view, the emails and the risk need no more queries.
+    """
+    row = session.execute(_WITH_PARTIES, {"intro_id": intro_id}).first()
+    if row is None or row[0].workspace_id != actor.workspace_id:
+        raise NotFound(
+            f"No introduction {intro_id!r} in this workspace.", code="introduction_not_found"
+        )
+    intro, *people = row
+    _pinned(session).update({m.id: m for m in people})
     if not can_see(actor, intro):
         raise NotFound(
             f"No introduction {intro_id!r} in this workspace.", code="introduction_not_found"
@@ -73,7 +94,33 @@ def involving(member_id: str) -> ColumnElement[bool]:
 
 
 def get_relationship(session: Session, from_id: str, to_id: str) -> Relationship | None:
+    known = _pinned_edges(session)
+    if (from_id, to_id) in known:
+        return known[(from_id, to_id)]
     return session.get(Relationship, (from_id, to_id))
+
+
+def load_relationships(session: Session, pairs: set[tuple[str, str]]) -> None:
+    """Load these (from, to) edges in one statement and keep them, and which
+    are missing, for the session's life: get_relationship then asks nothing."""
+    # OR of pairs, not a tuple IN: SQLite would scan the table for the latter.
+    rows = session.scalars(
+        select(Relationship).where(
+            or_(
+                *(
+                    and_(Relationship.from_member_id == a, Relationship.to_member_id == b)
+                    for a, b in sorted(pairs)
+                )
+            )
+        )
+    ).all()
+    found = {(r.from_member_id, r.to_member_id): r for r in rows}
+    _pinned_edges(session).update({pair: found.get(pair) for pair in pairs})
+
+
+def _pinned_edges(session: Session) -> dict[tuple[str, str], Relationship | None]:
+    edges: dict[tuple[str, str], Relationship | None] = session.info.setdefault("edges", {})
+    return edges
 
 
 def members_by_id(session: Session, ids: set[str]) -> dict[str, Member]:
@@ -119,6 +166,49 @@ def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
     return session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
 
 
+_KEYS, _MEMBERS = ApiKey.__table__, Member.__table__
+# Plain Core (table columns, run on the connection): no ORM layer on the path
+# every /v1 request takes.
+_CREDENTIAL = (
+    select(
+        _KEYS.c.id,
+        _KEYS.c.workspace_id,
+        _KEYS.c.secret_hash,
+        _KEYS.c.revoked_at,
+        _MEMBERS.c.id.label("member_id"),
+        _MEMBERS.c.erased_at.label("member_erased_at"),
+    )
+    .select_from(
+        _KEYS.outerjoin(
+            _MEMBERS,
+            and_(
+                _MEMBERS.c.id == bindparam("member_id"),
+                _MEMBERS.c.workspace_id == _KEYS.c.workspace_id,
+            ),
+        )
+    )
+    .where(_KEYS.c.prefix == bindparam("prefix"))
+)
+
+
+@dataclass(frozen=True)
+class CredentialRow:
+    key_id: str
+    workspace_id: str
+    secret_hash: str
+    revoked_at: datetime | None
+    member_id: str | None
+    member_erased_at: datetime | None
+
+
+def credential_row(session: Session, prefix: str, member_id: str | None) -> CredentialRow | None:
+    """The API key with this prefix and, joined to it, the acting member of the
+    same workspace (None columns when there is no such member): one statement."""
+    params = {"prefix": prefix, "member_id": member_id}
+    row = session.connection().execute(_CREDENTIAL, params).first()
+    return CredentialRow(*row) if row is not None else None
+
+
 def swap_state(
     session: Session,
     intro: Introduction,
@@ -132,7 +222,8 @@ def swap_state(
     `UPDATE ... WHERE id = :id AND state = :expected`: zero rows means another
     transaction won, and the caller gets a ConcurrentTransition (409).
     """
-    result = session.execute(
+    # RETURNING refreshes `intro` (populate_existing) in the same statement.
+    updated = session.execute(
         update(Introduction)
         .where(Introduction.id == intro.id, Introduction.state == expected.value)
         .values(
@@ -141,10 +232,10 @@ def swap_state(
             updated_at=at,
             **values,
         )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+        .returning(Introduction),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).scalar_one_or_none()
+    if updated is None:
         raise ConcurrentTransition(
             "This introduction changed while you were acting on it; reload and try again."
         )
-    session.refresh(intro)

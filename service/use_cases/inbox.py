@@ -91,7 +91,7 @@ def get_inbox(
             "finished_recently": finished[:MAX_ITEMS],
         }
         shown = [i["introduction"] for lst in result.values() if isinstance(lst, list) for i in lst]
-        if any([record_view_disclosures(session, actor, v, now) for v in shown]):
+        if record_view_disclosures(session, actor, shown, now):
             uow.commit()
     return result
 

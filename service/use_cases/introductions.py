@@ -6,20 +6,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, select, union_all, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from service import audit, neutral, repository, target_rules
 from service.actors import Actor, system_actor
 from service.assessment import screen_request
 from service.deps import Deps
-from service.disclosures import record_view_disclosures
+from service.disclosures import carries_contacts, record_view_disclosures
 from service.errors import Conflict, Forbidden, IllegalTransition, RuleViolation
+from service.introduction_pages import PageQuery, cursor_key, page_statement
 from service.models import Introduction, Member, new_id
 from service.notifications import notify
-from service.pagination import Page, page_from_rows, paginate
+from service.pagination import Page, page_from_rows
 from service.states import OPEN_STATES, Event, Role, State, check_actor, next_state
 from service.suppression import is_suppressed
 from service.use_cases.no_go import is_no_go
@@ -60,7 +60,7 @@ def _view(session: Session, actor: Actor, intro: Introduction, at: datetime) -> 
     view = introduction_view(actor, intro, members, now=at)
     if actor.channel == "api":
         # Link pages show no contact details; the connected email is audited on its own.
-        record_view_disclosures(session, actor, view, at)
+        record_view_disclosures(session, actor, [view], at)
     return view
 
 
@@ -70,11 +70,22 @@ def request_introduction(deps: Deps, actor: Actor, req: NewRequest) -> dict[str,
     now = deps.clock.now()
     with deps.uow() as uow:
         session = uow.session
+        # The three people and the three edges the checks read, in two statements.
+        repository.members_by_id(session, {requester_id, req.introducer_id, req.target_id})
+        repository.load_relationships(
+            session,
+            {
+                (requester_id, req.introducer_id),
+                (req.introducer_id, req.target_id),
+                (req.introducer_id, requester_id),
+            },
+        )
         requester = repository.get_member(session, actor.workspace_id, requester_id)
-        _check_new_request(session, deps, requester, req)
+        open_requests = _check_new_request(session, deps, requester, req)
         risk = screen_request(
             session, requester=requester, introducer_id=req.introducer_id,
             target_id=req.target_id, now=now, cooldown=deps.settings.decline_cooldown,
+            open_requests=open_requests,
         )  # fmt: skip
         intro = Introduction(
             id=new_id("intro"),
@@ -117,10 +128,9 @@ def _duplicate() -> RuleViolation:
     )
 
 
-def _check_new_request(
-    session: Session, deps: Deps, requester: Member, req: NewRequest
-) -> tuple[Member, Member]:
-    """Refuse a request that breaks a rule; returns (introducer, target).
+def _check_new_request(session: Session, deps: Deps, requester: Member, req: NewRequest) -> int:
+    """Refuse a request that breaks a rule; returns how many of the requester's
+    requests are open (in an open state), for the risk assessment.
 
     (The repository pins the members it loads for the session's life, so the
     risk, emails and view below reuse them without more queries.)"""
@@ -177,14 +187,14 @@ def _check_new_request(
             f"You have {len(open_rows)} open requests; wait for one to finish before asking again.",
             code="open_request_cap_reached",
         )
-    return introducer, target
+    return sum(1 for i in rows if i.state in OPEN_VALUES)
 
 
 def get_introduction(deps: Deps, actor: Actor, intro_id: str) -> dict[str, Any]:
     with deps.uow() as uow:
         intro = repository.get_visible_introduction(uow.session, actor, intro_id)
         view = _view(uow.session, actor, intro, deps.clock.now())
-        if uow.session.new:  # the disclosure audit rows, when contacts were shown
+        if carries_contacts(view):  # its disclosure audit rows are written
             uow.commit()
     return view
 
@@ -199,66 +209,28 @@ def list_introductions(
     member_id: str | None = None,
 ) -> Page[dict[str, Any]]:
     """Introductions the actor may see, newest first. `state` filters on the real state."""
-    in_workspace = Introduction.workspace_id == actor.workspace_id
-    filters: list[ColumnElement[bool]] = []
-    if state is not None:
-        filters.append(Introduction.state == state)
     viewer = actor.member_id
-    if viewer is not None and member_id is not None:
-        filters.append(
-            (Introduction.requester_id == member_id)
-            | (Introduction.introducer_id == member_id)
-            | (Introduction.target_id == member_id)
+    stmt, params = page_statement(
+        PageQuery(
+            workspace_id=actor.workspace_id,
+            limit=limit,
+            cursor=cursor,
+            state=state,
+            involved=viewer if viewer is not None else member_id,
+            also_involving=member_id if viewer is not None else None,
+            target_needs_consent=viewer is not None,
         )
-    involved = viewer if viewer is not None else member_id
-    if involved is None:
-        stmt = select(Introduction).where(in_workspace, *filters)
-    else:
-        # Each branch walks one member's rows by its role's index; the outer query
-        # keeps only this workspace's and orders the few ids they return. (The
-        # workspace filter inside a branch would make SQLite walk the whole
-        # workspace's date index instead.)
-        branches = _involving(
-            involved, filters, cursor, limit, target_needs_consent=viewer is not None
-        )
-        stmt = select(Introduction).where(in_workspace, Introduction.id.in_(branches))
-    stmt = paginate(stmt, Introduction.created_at, Introduction.id, cursor, limit)
+    )
     with deps.uow() as uow:
-        rows = list(uow.session.scalars(stmt).all())
-        rows, next_cursor = page_from_rows(rows, limit, lambda i: (i.created_at, i.id))
+        rows = list(uow.session.scalars(stmt, params).all())
+        rows, next_cursor = page_from_rows(rows, limit, cursor_key)
         ids = {m for i in rows for m in (i.requester_id, i.introducer_id, i.target_id)}
         members = repository.members_by_id(uow.session, ids)
         now = deps.clock.now()
         items = [introduction_view(actor, i, members, now=now) for i in rows]
-        if any([record_view_disclosures(uow.session, actor, item, now) for item in items]):
+        if record_view_disclosures(uow.session, actor, items, now):
             uow.commit()
     return Page(items, next_cursor)
-
-
-def _involving(
-    member_id: str,
-    filters: list[ColumnElement[bool]],
-    cursor: str | None,
-    limit: int,
-    *,
-    target_needs_consent: bool,
-) -> CompoundSelect[tuple[str]]:
-    """Ids of the next page of introductions `member_id` is part of, one indexed,
-    limited branch per role: an OR across the three columns would make the
-    database walk the whole workspace in date order instead."""
-    target = Introduction.target_id == member_id
-    if target_needs_consent:
-        target = target & Introduction.consented_at.is_not(None)
-    branches = []
-    for condition in (
-        Introduction.requester_id == member_id,
-        Introduction.introducer_id == member_id,
-        target,
-    ):
-        branch = select(Introduction.id, Introduction.created_at).where(condition, *filters)
-        branch = paginate(branch, Introduction.created_at, Introduction.id, cursor, limit)
-        branches.append(select(branch.subquery().c.id))
-    return union_all(*branches)
 
 
 def _transition(

@@ -95,17 +95,19 @@ class Credential:
 
 def authenticate(deps: Deps, key: str, acting_member: str | None = None) -> Credential:
     """The workspace a presented API key belongs to, or Unauthenticated; and, when
-    given, the acting member must be a live member of it (one short transaction)."""
+    given, the acting member must be a live member of it.
+
+    Every /v1 request comes through here, so it is one statement (the key, and the
+    acting member joined to it) in one short transaction, read as plain rows.
+    """
     prefix = api_keys.split_key(key)
     with deps.uow() as uow:
-        row = repository.api_key_by_prefix(uow.session, prefix) if prefix else None
-        # Hash even when no row matched, so timing does not tell prefixes apart.
-        stored = row.secret_hash if row is not None else "0" * 64
-        if not api_keys.matches(key, stored) or row is None or row.revoked_at is not None:
-            raise Unauthenticated("The API key is missing, malformed, unknown or revoked.")
-        if acting_member is not None:
-            member = repository.find_member(uow.session, row.workspace_id, acting_member)
-            if member is None or member.erased_at is not None:
-                raise Forbidden("The Acting-Member is not a member of this workspace.",
-                               code="unknown_acting_member")  # fmt: skip
-        return Credential(workspace_id=row.workspace_id, key_id=row.id, prefix=row.prefix)
+        row = repository.credential_row(uow.session, prefix, acting_member) if prefix else None
+    # Hash even when no row matched, so timing does not tell prefixes apart.
+    stored = row.secret_hash if row is not None else "0" * 64
+    if not api_keys.matches(key, stored) or row is None or row.revoked_at is not None:
+        raise Unauthenticated("The API key is missing, malformed, unknown or revoked.")
+    if acting_member is not None and (row.member_id is None or row.member_erased_at is not None):
+        raise Forbidden("The Acting-Member is not a member of this workspace.",
+                        code="unknown_acting_member")  # fmt: skip
+    return Credential(workspace_id=row.workspace_id, key_id=row.key_id, prefix=prefix or "")

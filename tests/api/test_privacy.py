@@ -143,6 +143,24 @@ def test_every_disclosure_of_contact_is_logged(api: ApiClient, trio: Trio) -> No
     assert channels.count(("api", f"member:{trio.requester}")) >= 3
 
 
+def test_each_read_that_shows_a_contact_logs_exactly_that(api: ApiClient, trio: Trio) -> None:
+    intro = _connect(api, trio)
+
+    def api_rows() -> int:
+        log = api.get(f"/v1/members/{trio.target}/disclosures").json["items"]
+        return sum(1 for e in log if e["channel"] == "api")
+
+    before = api_rows()
+    assert api.get(f"/v1/introductions/{intro}", member=trio.requester).status_code == 200
+    assert api_rows() == before + 1
+    items = api.get("/v1/introductions", member=trio.requester).json["items"]
+    assert [i["id"] for i in items if "contact" in i["target"]] == [intro]
+    assert api_rows() == before + 2
+    # The introducer's view carries no contact, so it logs nothing.
+    assert api.get(f"/v1/introductions/{intro}", member=trio.introducer).status_code == 200
+    assert api_rows() == before + 2
+
+
 def test_no_disclosure_is_logged_before_connected(api: ApiClient, trio: Trio) -> None:
     intro = api.request(trio).json["id"]
     api.act(intro, "consent", trio.introducer)

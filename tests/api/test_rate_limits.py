@@ -30,7 +30,7 @@ def make_app(database_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[
 
     def build(**extra: Any) -> Flask:
         config = config_for(
-            database_url, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3 per minute"
+            database_url, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_PER_KEY="3 per minute"
         )
         config.update(extra)
         app = create_app(config, clock=clock)
@@ -125,5 +125,25 @@ def test_redis_storage_is_shared_between_processes(
         assert store.keys(f"*{prefix}*")
     finally:
         store = redis.Redis.from_url(REDIS_URL)
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)
+
+
+def test_a_request_counts_once_against_one_shared_counter(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One application-wide counter per key: no second, per-route counter (which
+    Flask-Limiter's own RATELIMIT_DEFAULT would add to every request)."""
+    prefix = f"vouch-test-{uuid.uuid4().hex}"
+    monkeypatch.setenv("VOUCH_RATELIMIT_STORAGE_URI", REDIS_URL)
+    api = client_for(make_app(RATELIMIT_KEY_PREFIX=prefix, RATELIMIT_PER_KEY="50 per minute"))
+    store = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert api.get("/v1/members").status_code == 200
+        assert api.get("/v1/introductions").status_code == 200
+        keys = list(store.scan_iter(f"*{prefix}*"))
+        assert len(keys) == 1
+        assert int(store.get(keys[0]) or 0) == 2
+    finally:
         for key in store.scan_iter(f"*{prefix}*"):
             store.delete(key)
