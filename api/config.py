@@ -20,7 +20,7 @@ class Config:
     OPT_IN_DAYS = 14
     FEEDBACK_DAYS = 30
     DECLINE_COOLDOWN_DAYS = 30
-    # Flask-Limiter, per API key: memory by default; set VOUCH_RATELIMIT_STORAGE_URI
+    # Per API key (api.rate_limits): in-process by default; set VOUCH_RATELIMIT_STORAGE_URI
     # (e.g. redis://host:6379/0) when more than one process serves the API.
     RATELIMIT_ENABLED = True
     RATELIMIT_PER_KEY = "600 per minute"

@@ -62,8 +62,8 @@ def handle_http_exception(error: HTTPException) -> Response:
         detail = "Some fields are missing or invalid; see `errors`."
         errors = _flatten_locations(errors)
     if status == 429:
-        # Flask-Limiter's description is the limit ("600 per 1 minute"); the
-        # after_request hook adds Retry-After to this response.
+        # The description is the limit ("600 per 1 minute"); api.rate_limits
+        # passes Retry-After in `data`.
         detail = f"Too many requests for this API key ({detail}); retry after Retry-After seconds."
     headers = dict(data.get("headers") or {})
     if status == 405 and error.get_response().headers.get("Allow"):

@@ -12,8 +12,8 @@ Pages send `Referrer-Policy: no-referrer` (the token is in the URL) and
 `Cache-Control: no-store`. Tokens are never logged: `redact()` is what the
 request log uses. Link pages are rate-limited per client address with a small
 in-process limiter (`LinkRateLimiter`): each process counts on its own, so with
-several processes the effective limit multiplies; Flask-Limiter with Redis can
-replace it. Behind a proxy, set up ProxyFix so `remote_addr` is the client's.
+several processes the effective limit multiplies; api.rate_limits' Redis
+windows could replace it. Behind a proxy, set up ProxyFix so `remote_addr` is the client's.
 
 This blueprint is not part of the /v1 JSON API and not in openapi.yaml.
 """

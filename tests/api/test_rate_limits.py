@@ -133,7 +133,7 @@ def test_a_request_counts_once_against_one_shared_counter(
     make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One application-wide counter per key: no second, per-route counter (which
-    Flask-Limiter's own RATELIMIT_DEFAULT would add to every request)."""
+    a per-route default would add to every request)."""
     prefix = f"vouch-test-{uuid.uuid4().hex}"
     monkeypatch.setenv("VOUCH_RATELIMIT_STORAGE_URI", REDIS_URL)
     api = client_for(make_app(RATELIMIT_KEY_PREFIX=prefix, RATELIMIT_PER_KEY="50 per minute"))
@@ -147,3 +147,47 @@ def test_a_request_counts_once_against_one_shared_counter(
     finally:
         for key in store.scan_iter(f"*{prefix}*"):
             store.delete(key)
+
+
+def test_in_process_window_opens_again_when_it_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    from limits import parse
+
+    from api import rate_limits
+
+    now = [1_000.0]
+    monkeypatch.setattr(rate_limits.time, "time", lambda: now[0])
+    windows = rate_limits.InProcessWindows()
+    limit = parse("2 per minute")
+    assert [windows.hit("k", limit).allowed for _ in range(3)] == [True, True, False]
+    refused = windows.hit("k", limit)
+    assert (refused.remaining, refused.reset_at) == (0, 1_060.0)
+    assert windows.hit("other", limit).allowed  # each key its own window
+    now[0] = 1_060.0
+    reopened = windows.hit("k", limit)
+    assert (reopened.allowed, reopened.remaining, reopened.reset_at) == (True, 1, 1_120.0)
+
+
+def test_in_process_windows_forget_keys_whose_window_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from limits import parse
+
+    from api import rate_limits
+
+    now = [0.0]
+    monkeypatch.setattr(rate_limits.time, "time", lambda: now[0])
+    windows = rate_limits.InProcessWindows()
+    limit = parse("1 per second")
+    for i in range(10_000):
+        windows.hit(f"old{i}", limit)
+    now[0] = 5.0
+    windows.hit("new", limit)
+    assert windows.hit("new", limit).allowed is False
+    assert len(windows._windows) == 1
+
+
+def test_the_liveness_check_is_never_limited(make_app: AppFactory) -> None:
+    client = make_app().test_client()
+    responses = [client.get("/healthz") for _ in range(5)]
+    assert [r.status_code for r in responses] == [200] * 5
+    assert "X-RateLimit-Limit" not in responses[-1].headers
