@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, text
 
 from service.clock import SystemClock
 from service.db import make_session_factory
@@ -197,4 +197,9 @@ def seed(
         ):
             for chunk in _chunks(rows):
                 conn.execute(insert(table), chunk)
+    if engine.dialect.name == "postgresql":
+        # Statistics for the bulk-loaded tables, as autovacuum keeps them on a live
+        # database: without them the planner guesses, and guesses badly.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
     return pools

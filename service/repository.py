@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -201,11 +201,10 @@ class CredentialRow:
     member_erased_at: datetime | None
 
 
-def credential_row(session: Session, prefix: str, member_id: str | None) -> CredentialRow | None:
+def credential_row(conn: Connection, prefix: str, member_id: str | None) -> CredentialRow | None:
     """The API key with this prefix and, joined to it, the acting member of the
     same workspace (None columns when there is no such member): one statement."""
-    params = {"prefix": prefix, "member_id": member_id}
-    row = session.connection().execute(_CREDENTIAL, params).first()
+    row = conn.execute(_CREDENTIAL, {"prefix": prefix, "member_id": member_id}).first()
     return CredentialRow(*row) if row is not None else None
 
 

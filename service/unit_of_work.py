@@ -30,3 +30,10 @@ class UnitOfWork:
     def commit(self) -> None:
         self.session.commit()
         self.committed = True
+
+
+class ReadOnlyUnitOfWork(UnitOfWork):
+    """For reads on an autocommit connection (Deps.reads): nothing to commit."""
+
+    def commit(self) -> None:
+        raise RuntimeError("A read-only unit of work cannot commit; take deps.uow().")

@@ -191,12 +191,24 @@ def _check_new_request(session: Session, deps: Deps, requester: Member, req: New
 
 
 def get_introduction(deps: Deps, actor: Actor, intro_id: str) -> dict[str, Any]:
-    with deps.uow() as uow:
-        intro = repository.get_visible_introduction(uow.session, actor, intro_id)
-        view = _view(uow.session, actor, intro, deps.clock.now())
-        if carries_contacts(view):  # its disclosure audit rows are written
-            uow.commit()
+    now = deps.clock.now()
+    with deps.reads() as reads:
+        intro = repository.get_visible_introduction(reads.session, actor, intro_id)
+        members = repository.members_by_id(
+            reads.session, {intro.requester_id, intro.introducer_id, intro.target_id}
+        )
+        view = introduction_view(actor, intro, members, now=now)
+    _audit_disclosures(deps, actor, [view], now)
     return view
+
+
+def _audit_disclosures(deps: Deps, actor: Actor, views: list[dict[str, Any]], at: datetime) -> None:
+    """Write the disclosure rows for contacts these views carry (reads without
+    contacts, the most of them, write nothing and open no transaction)."""
+    if any(carries_contacts(view) for view in views):
+        with deps.uow() as uow:
+            record_view_disclosures(uow.session, actor, views, at)
+            uow.commit()
 
 
 def list_introductions(
@@ -221,15 +233,14 @@ def list_introductions(
             target_needs_consent=viewer is not None,
         )
     )
-    with deps.uow() as uow:
-        rows = list(uow.session.scalars(stmt, params).all())
+    now = deps.clock.now()
+    with deps.reads() as reads:
+        rows = list(reads.session.scalars(stmt, params).all())
         rows, next_cursor = page_from_rows(rows, limit, cursor_key)
         ids = {m for i in rows for m in (i.requester_id, i.introducer_id, i.target_id)}
-        members = repository.members_by_id(uow.session, ids)
-        now = deps.clock.now()
+        members = repository.members_by_id(reads.session, ids)
         items = [introduction_view(actor, i, members, now=now) for i in rows]
-        if record_view_disclosures(uow.session, actor, items, now):
-            uow.commit()
+    _audit_disclosures(deps, actor, items, now)
     return Page(items, next_cursor)
 
 
