@@ -24,15 +24,15 @@ def record(
     to_state: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditEvent(
-            **event_row(
-                actor, action, at,
-                introduction_id=introduction_id, subject_member_id=subject_member_id,
-                from_state=from_state, to_state=to_state, detail=detail,
-            )
-        )
+    row = event_row(
+        actor, action, at,
+        introduction_id=introduction_id, subject_member_id=subject_member_id,
+        from_state=from_state, to_state=to_state, detail=detail,
     )  # fmt: skip
+    # Rows the event may refer to (a new member, a new introduction) go first;
+    # the event itself is one plain INSERT, past the ORM's unit of work.
+    session.flush()
+    session.execute(insert(AuditEvent), [row])
 
 
 def record_rows(session: Session, rows: list[dict[str, Any]]) -> None:
