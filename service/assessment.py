@@ -25,7 +25,8 @@ def assess_request(
 ) -> Assessment:
     """Assess a request before it is stored (its own row is not counted as open).
     `open_requests`: the requester's open requests, when the caller counted them."""
-    recent = reputation.recent_requester_ratings(session, requester.id)
+    ratings = reputation.requester_ratings(session, requester.id)
+    recent = ratings[: reputation.RECENT]
     declines = session.scalar(
         select(func.count())
         .select_from(Introduction)
@@ -52,7 +53,7 @@ def assess_request(
             target_name=target.name,
             trust_in_requester=trust_in_requester,
             trust_in_target=trust_in_target,
-            requester_reputation=reputation.as_requester(session, requester.id),
+            requester_reputation=reputation.from_counts((r, 1) for r in ratings),
             recent_rated=len(recent),
             recent_negative=sum(1 for r in recent if r == "negative"),
             recent_declines=int(declines or 0),

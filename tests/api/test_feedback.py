@@ -235,3 +235,22 @@ def test_feedback_answer_carries_no_contact_details(api: ApiClient, trio: Trio) 
     intro = connected(api, trio)
     response = feedback(api, intro, trio.requester, rating="positive")
     assert "@example.com" not in response.get_data(as_text=True)
+
+
+def test_a_new_requests_risk_reads_the_requesters_ratings_and_open_requests(
+    api: ApiClient, trio: Trio
+) -> None:
+    intro = connected(api, trio)
+    feedback(api, intro, trio.target, rating="negative")
+    other = api.member("Other")
+    api.trust(trio.introducer, other, 4)
+    assert api.request(trio, target_id=other).status_code == 201
+    third = api.member("Third")
+    api.trust(trio.introducer, third, 4)
+    response = api.request(trio, target_id=third)
+    assert response.status_code == 201
+    reasons = api.get(f"/v1/introductions/{response.json['id']}", member=trio.introducer).json[
+        "risk"
+    ]["reasons"]
+    assert any("1 of " in r and "last 1 introduction got negative feedback" in r for r in reasons)
+    assert any("1 other open request" in r for r in reasons), reasons

@@ -93,9 +93,9 @@ EXPECTED = {
     "list": 3,
     # + the three people, + the three edges the checks read, suppression and no-go
     # lists, open requests, the introducer's policy and weekly count, the cool-down,
-    # three inputs of the risk assessment (the open count comes from the checks),
-    # the insert, webhook endpoints, audit and outbox rows.
-    "post": 16,
+    # two inputs of the risk assessment (the ratings, the declines; the open count
+    # comes from the checks), the insert, webhook endpoints, audit and outbox rows.
+    "post": 15,
     # + the introduction with its people, the target's rules and suppression, the
     # swap (UPDATE ... RETURNING), webhook endpoints, two emails and the audit row.
     "consent": 9,
