@@ -142,7 +142,7 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen[bytes]
         "VOUCH_DATABASE_URL": url,
         "VOUCH_BASE_URL": "https://vouch.bench",
         "VOUCH_OPEN_REQUEST_CAP": "100000",
-        "VOUCH_RATELIMIT_DEFAULT": '"10000000 per minute"',
+        "VOUCH_RATELIMIT_PER_KEY": '"10000000 per minute"',
         "VOUCH_MAIL_SERVER": "127.0.0.1",
     }
     process = subprocess.Popen(
@@ -221,14 +221,16 @@ def run_wrk(name: str, port: int, key: str, lines: Path, seconds: int) -> Result
 
 
 def worker_throughput(url: str, emails: int) -> tuple[float, int]:
-    """Drain the outbox into an SMTP sink; returns (emails/s, emails sent)."""
-    from bench.smtp_sink import start_sink
+    """Drain the outbox into an SMTP sink (bench/smtp_sink.py: a lean SMTP server
+    in its own process); returns (emails/s, emails sent). The sink's own count of
+    accepted messages must match what the worker recorded as sent."""
+    from bench.smtp_sink import start_sink, stop_sink
 
     sink, port = start_sink()
     try:
         from api import create_app
         from api.cli_worker import build_mailer, delivery_policy
-        from service.delivery import deliver_due
+        from service.delivery import DeliveryReport, deliver_due
 
         app = create_app(
             {
@@ -243,13 +245,17 @@ def worker_throughput(url: str, emails: int) -> tuple[float, int]:
         with app.app_context():
             deps = app.extensions["vouch"]
             mailer = build_mailer(app)
+            policy = delivery_policy(app)
+            total = DeliveryReport()
             started = time.perf_counter()
-            report = deliver_due(deps, mailer, delivery_policy(app))
+            while (report := deliver_due(deps, mailer, policy)).claimed:
+                total.add(report)
             elapsed = time.perf_counter() - started
-        return report.sent / elapsed if elapsed else 0.0, report.sent
     finally:
-        sink.terminate()
-        sink.wait()
+        received = stop_sink(sink)
+    if received is not None and received != total.sent:
+        raise RuntimeError(f"the sink accepted {received} emails, the worker recorded {total.sent}")
+    return total.sent / elapsed if elapsed else 0.0, total.sent
 
 
 def bench_database(kind: str, seconds: int, scale: float) -> tuple[list[Result], dict[str, float]]:

@@ -9,8 +9,15 @@ duplicate window is between the SMTP server's 250 and the commit of `sent`.
 
 Claims: on PostgreSQL the due rows are selected `FOR UPDATE SKIP LOCKED`, so
 many workers share the outbox without waiting on each other or sending a row
-twice. SQLite has no row locks: each row is claimed by a conditional UPDATE
-(`... WHERE id = ? AND <still due>`, rowcount 1), and one worker should run.
+twice. SQLite has no row locks: the batch is claimed by one conditional UPDATE
+(`... WHERE id IN (...) AND <still due> RETURNING ...`: only rows still due are
+claimed and returned), and one worker should run.
+
+Per batch the worker runs a fixed number of statements, not one per email: the
+claim (expired leases, then queued rows, each an index-ordered SELECT of ids;
+one UPDATE ... RETURNING the rows to send; commit), then the results (one UPDATE
+for every row sent, still guarded by `status = 'sending'`, the ORM only for the
+few rows to retry or fail; commit).
 
 Failures: a timeout, a dropped connection or an SMTP 4xx puts the row back in
 the queue with exponential backoff and jitter; a 5xx fails it at once; after
@@ -101,22 +108,28 @@ def claim_due(deps: Deps, policy: DeliveryPolicy) -> list[OutgoingEmail]:
     now = deps.clock.now()
     with deps.uow() as uow:
         session = uow.session
-        due = _due(now)
-        stmt = (
-            select(OutboxMessage.id)
-            .where(due)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.created_at, OutboxMessage.id)
-            .limit(policy.batch_size)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        candidates = list(session.scalars(stmt).all())
-        claimed = [i for i in candidates if _claim(session, i, due, now, policy)]
-        rows = _rows(session, claimed)
+        candidates = _candidates(session, now, policy.batch_size)
+        if not candidates:
+            return []
+        claimed = session.execute(
+            update(OutboxMessage)
+            # Still due: on SQLite another claim may have come in between.
+            .where(OutboxMessage.id.in_(candidates), _due(now))
+            .values(
+                status="sending",
+                lease_until=now + policy.lease,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(*_CLAIMED)
+            .execution_options(synchronize_session=False)
+        ).all()
         messages = []
-        for row in rows:
+        # Oldest first, so a person's emails arrive in the order they were written.
+        for row in sorted(claimed, key=lambda r: (r.created_at, r.id)):
             if row.attempts > policy.max_attempts:
-                _fail(row, now, f"{row.last_error or 'no result recorded'} (gave up)")
+                _fail_claimed(
+                    session, row.id, f"{row.last_error or 'no result recorded'} (gave up)"
+                )
                 continue
             messages.append(
                 OutgoingEmail(
@@ -132,30 +145,62 @@ def claim_due(deps: Deps, policy: DeliveryPolicy) -> list[OutgoingEmail]:
     return messages
 
 
-def _claim(
-    session: Session,
-    outbox_id: str,
-    due: ColumnElement[bool],
-    now: datetime,
-    policy: DeliveryPolicy,
-) -> bool:
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, due)
-        .values(
-            status="sending",
-            lease_until=now + policy.lease,
-            attempts=OutboxMessage.attempts + 1,
+def _candidates(session: Session, now: datetime, limit: int) -> list[str]:
+    """Ids of up to `limit` due emails: expired leases first (a dead worker's
+    claims), then queued rows, each in `next_attempt_at` order.
+
+    Two queries, each a range of the (status, next_attempt_at) index read in index
+    order and stopped at `limit`. One query with an OR of both states, or with
+    tie-breakers after `next_attempt_at`, has to sort every due row first (under
+    FOR UPDATE, PostgreSQL cannot even keep the sort to the top rows): with 50,000
+    queued emails that was 77 ms per batch on PostgreSQL and 25 ms on SQLite,
+    growing with the backlog. Rows due at the same instant come in index order;
+    a claimed batch is then sent oldest first (`created_at`, `id`)."""
+    locking = session.get_bind().dialect.name == "postgresql"
+    ids: list[str] = []
+    for status, due in (
+        ("sending", OutboxMessage.lease_until <= now),
+        ("queued", OutboxMessage.next_attempt_at <= now),
+    ):
+        stmt = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == status, due, OutboxMessage.kind == "email")
+            .order_by(OutboxMessage.next_attempt_at)
+            .limit(limit - len(ids))
         )
+        if locking:
+            stmt = stmt.with_for_update(skip_locked=True)
+        ids.extend(session.scalars(stmt).all())
+        if len(ids) >= limit:
+            break
+    return ids
+
+
+# What a claim reads back: enough to send, and to give up on a row.
+_CLAIMED = (
+    OutboxMessage.id,
+    OutboxMessage.created_at,
+    OutboxMessage.attempts,
+    OutboxMessage.last_error,
+    OutboxMessage.to_addr,
+    OutboxMessage.subject,
+    OutboxMessage.body_text,
+    OutboxMessage.body_html,
+)
+
+
+def _fail_claimed(session: Session, outbox_id: str, error: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id)
+        .values(status="failed", lease_until=None, last_error=error[:MAX_ERROR_LENGTH])
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _rows(session: Session, ids: Sequence[str]) -> list[OutboxMessage]:
     if not ids:
         return []
-    # Oldest first, so a person's emails arrive in the order they were written.
     stmt = (
         select(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
@@ -170,6 +215,10 @@ def _fail(row: OutboxMessage, now: datetime, error: str) -> None:
     row.last_error = error[:MAX_ERROR_LENGTH]
 
 
+def _chunks(ids: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def record_results(
     deps: Deps,
     policy: DeliveryPolicy,
@@ -178,24 +227,37 @@ def record_results(
     rng: random.Random,
 ) -> DeliveryReport:
     """Write what the mailer reported. Rows no longer `sending` (say, cancelled by an
-    erasure meanwhile) are left as they are."""
+    erasure meanwhile) are left as they are.
+
+    Sent rows are marked by one UPDATE per batch (the common case); only rows to
+    retry or fail, each with its own error and backoff, go through the ORM."""
     now = deps.clock.now()
     report = DeliveryReport()
+    sent = [r.outbox_id for r in results if r.outcome is Outcome.SENT]
+    unsent = [r for r in results if r.outcome is not Outcome.SENT]
     with deps.uow() as uow:
-        rows = {r.id: r for r in _rows(uow.session, [r.outbox_id for r in results])}
-        for result in results:
+        session = uow.session
+        for ids in _chunks(sent):
+            marked = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
+                .values(
+                    status="sent",
+                    sent_at=now,
+                    lease_until=None,
+                    last_error=None,
+                    delivered_via=transport,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            report.sent += int(marked.rowcount)  # type: ignore[attr-defined]
+        rows = {r.id: r for r in _rows(session, [r.outbox_id for r in unsent])}
+        for result in unsent:
             row = rows.get(result.outbox_id)
             if row is None or row.status != "sending":
                 continue
             error = (result.error or result.outcome.value)[:MAX_ERROR_LENGTH]
-            if result.outcome is Outcome.SENT:
-                row.status = "sent"
-                row.sent_at = now
-                row.lease_until = None
-                row.last_error = None
-                row.delivered_via = transport
-                report.sent += 1
-            elif result.outcome is Outcome.FAILED:
+            if result.outcome is Outcome.FAILED:
                 _fail(row, now, error)
                 report.failed += 1
             elif row.attempts >= policy.max_attempts:
@@ -279,12 +341,21 @@ def run_forever(
     webhooks: WebhookSender | None = None,
 ) -> None:
     """Run cycles until `stop` is set. A failing cycle (database down...) is logged
-    and retried after the poll interval; the loop itself never dies of it."""
+    and retried after the poll interval; the loop itself never dies of it.
+
+    A cycle that stopped at MAX_BATCHES_PER_CALL full batches left a backlog: the
+    next cycle starts at once instead of after the poll interval (with the default
+    50 per batch and a 5 s poll, pausing would hold a backlog under 1,000 emails/s
+    however fast the sending)."""
+    backlog = MAX_BATCHES_PER_CALL * policy.batch_size
     while not stop.is_set():
+        more = False
         try:
-            run_cycle(deps, mailer, policy, webhooks=webhooks)
+            report = run_cycle(deps, mailer, policy, webhooks=webhooks)
+            more = report.delivery.claimed >= backlog
         except Exception as exc:
             log.exception("worker cycle failed; retrying in %.0fs", poll_seconds)
             if on_error is not None:
                 on_error(exc)
-        stop.wait(poll_seconds)
+        if not more:
+            stop.wait(poll_seconds)
