@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from api import create_app
 from api.composition import ENGINE, EXTENSION
+from service import db
 from service.clock import FrozenClock
 from service.deps import Deps
 from service.models import Member, OutboxMessage
@@ -101,6 +102,63 @@ def test_database_outage_answers_503_and_recovers_without_restart(
     finally:
         _cut_off(admin, name, allow=True)
         app.extensions[ENGINE].dispose()
+
+
+def _kill_connections(admin: Any, name: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs VOUCH_TEST_POSTGRES_URL")
+def test_pooled_connections_that_died_while_idle_are_replaced_without_an_error(
+    own_postgres_database: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server restart kills the pool's idle connections: a connection idle past
+    IDLE_PING_SECONDS is pinged first and replaced, so no request fails."""
+    url, admin = own_postgres_database
+    app = create_app(config_for(url, tmp_path), clock=FrozenClock())
+    try:
+        api = ApiClient.for_new_workspace(app.test_client(), app.extensions[EXTENSION])
+        assert api.get("/v1/members").status_code == 200
+        monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)
+        _kill_connections(admin, make_url(url).database or "")
+        assert [api.get("/v1/members").status_code for _ in range(3)] == [200] * 3
+    finally:
+        app.extensions[ENGINE].dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs VOUCH_TEST_POSTGRES_URL")
+def test_connections_in_steady_use_are_not_pinged(
+    own_postgres_database: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _admin = own_postgres_database
+    app = create_app(config_for(url, tmp_path), clock=FrozenClock())
+    engine = app.extensions[ENGINE]
+    pings: list[object] = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(
+        engine.dialect, "do_ping", lambda conn: pings.append(conn) or real_ping(conn)
+    )
+    try:
+        api = ApiClient.for_new_workspace(app.test_client(), app.extensions[EXTENSION])
+        assert api.get("/v1/members").status_code == 200
+        warm = len(pings)  # each new connection is pinged once
+        for _ in range(5):
+            assert api.get("/v1/members").status_code == 200
+        assert len(pings) == warm
+        monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)
+        assert api.get("/v1/members").status_code == 200
+        assert len(pings) > warm
+    finally:
+        engine.dispose()
 
 
 # Hostile bodies ------------------------------------------------------------------
