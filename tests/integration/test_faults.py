@@ -61,14 +61,8 @@ def own_postgres_database() -> Iterator[tuple[str, Any]]:
 def _cut_off(admin: Any, name: str, *, allow: bool) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allow).lower()}'))
-        if not allow:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
+    if not allow:
+        _kill_connections(admin, name)
 
 
 @pytest.mark.postgres
