@@ -39,7 +39,7 @@ openapi-check:
 # Coverage floors (only ever raised): 95% overall (pyproject.toml), 96% on service/.
 test:
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
-	$(PY) -m coverage report --include='service/*' --fail-under=96 > /dev/null
+	$(PY) -m coverage report --include='service/*' --fail-under=97 > /dev/null
 
 check: services install lint types openapi-check test
 

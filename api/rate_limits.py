@@ -21,6 +21,7 @@ one had finished; together about a tenth of a consent's time in the profile
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 EXTENSION = "vouch_rate_limits"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class InProcessWindows:
     def __init__(self) -> None:
         self._windows: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
+        self._next_sweep = 0.0
 
     def hit(self, key: str, limit: RateLimitItem) -> Window:
         now = time.time()
@@ -63,13 +66,16 @@ class InProcessWindows:
             if count >= limit.amount:
                 return Window(False, 0, start + length)
             self._windows[key] = (start, count + 1)
-            if len(self._windows) > 10_000:
+            if len(self._windows) > 10_000 and now >= self._next_sweep:
                 self._forget_expired(now, length)
             return Window(True, limit.amount - count - 1, start + length)
 
     def _forget_expired(self, now: float, length: float) -> None:
+        """Drop the keys whose window ended; at most once per window length, so
+        many clients at once do not make every request scan them all."""
         for key in [k for k, (start, _) in self._windows.items() if now >= start + length]:
             del self._windows[key]
+        self._next_sweep = now + length
 
 
 class SharedWindows:
@@ -124,6 +130,16 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+def per_key_limit(app: Flask) -> str:
+    """`RATELIMIT_PER_KEY`; the setting's earlier name, `RATELIMIT_DEFAULT`, is
+    still read (with a warning) so that a deployment that set it keeps its limit."""
+    old = app.config.get("RATELIMIT_DEFAULT")
+    if old:
+        log.warning("VOUCH_RATELIMIT_DEFAULT is now VOUCH_RATELIMIT_PER_KEY; using its value")
+        return str(old)
+    return str(app.config.get("RATELIMIT_PER_KEY", "600 per minute"))
+
+
 def init_app(app: Flask) -> None:
     """One set of windows per app (tests build many apps; each gets its own)."""
     if not app.config.get("RATELIMIT_ENABLED", True):
@@ -131,8 +147,6 @@ def init_app(app: Flask) -> None:
     uri = app.config.get("RATELIMIT_STORAGE_URI", "memory://")
     prefix = app.config.get("RATELIMIT_KEY_PREFIX", "vouch")
     windows: Windows = InProcessWindows() if uri == "memory://" else SharedWindows(uri, prefix)
-    app.extensions[EXTENSION] = RateLimits(
-        parse(app.config.get("RATELIMIT_PER_KEY", "600 per minute")), windows
-    )
+    app.extensions[EXTENSION] = RateLimits(parse(per_key_limit(app)), windows)
     app.before_request(check_rate_limit)
     app.after_request(add_headers)

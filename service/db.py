@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from functools import partial
 from typing import Any
@@ -9,9 +10,18 @@ from typing import Any
 from sqlalchemy import Dialect, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
+# UPDATE ... RETURNING (state changes, outbox claims) needs SQLite 3.35 (2021).
+MIN_SQLITE = (3, 35, 0)
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise RuntimeError(
+                f"Vouch needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python "
+                f"has {sqlite3.sqlite_version}. Use PostgreSQL, or a Python built with a newer "
+                "SQLite."
+            )
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -48,7 +48,7 @@ def page_statement(query: PageQuery) -> tuple[Select[Introduction], dict[str, An
         involved=query.involved is not None,
         state=query.state is not None,
         also_involving=query.also_involving is not None,
-        cursor=query.cursor is not None,
+        cursor=bool(query.cursor),
         target_needs_consent=query.target_needs_consent,
         limit=query.limit,
     )
@@ -58,7 +58,7 @@ def page_statement(query: PageQuery) -> tuple[Select[Introduction], dict[str, An
         "involved": query.involved,
         "also_involving": query.also_involving,
     }
-    if query.cursor is not None:
+    if query.cursor:  # an empty cursor is the first page, as on every list
         params["cursor_at"], params["cursor_id"] = decode_cursor(query.cursor)
     return stmt, params
 

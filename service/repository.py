@@ -94,15 +94,28 @@ def involving(member_id: str) -> ColumnElement[bool]:
 
 
 def get_relationship(session: Session, from_id: str, to_id: str) -> Relationship | None:
-    known = _pinned_edges(session)
-    if (from_id, to_id) in known:
-        return known[(from_id, to_id)]
+    # The session's own objects first; then what load_relationships found
+    # missing (unless added since); then the database.
+    key = session.identity_key(Relationship, (from_id, to_id))
+    loaded = session.identity_map.get(key)
+    if isinstance(loaded, Relationship):
+        return loaded
+    if (from_id, to_id) in _known_missing(session):
+        pending = (
+            o
+            for o in session.new
+            if isinstance(o, Relationship)
+            and (o.from_member_id, o.to_member_id) == (from_id, to_id)
+        )
+        return next(pending, None)
     return session.get(Relationship, (from_id, to_id))
 
 
 def load_relationships(session: Session, pairs: set[tuple[str, str]]) -> None:
-    """Load these (from, to) edges in one statement and keep them, and which
-    are missing, for the session's life: get_relationship then asks nothing."""
+    """Load these (from, to) edges in one statement, and keep them and which are
+    missing for the session's life: get_relationship then asks nothing. For
+    sessions that change edges only through the ORM (a Core DELETE would leave
+    a loaded edge behind)."""
     # OR of pairs, not a tuple IN: SQLite would scan the table for the latter.
     rows = session.scalars(
         select(Relationship).where(
@@ -115,12 +128,14 @@ def load_relationships(session: Session, pairs: set[tuple[str, str]]) -> None:
         )
     ).all()
     found = {(r.from_member_id, r.to_member_id): r for r in rows}
-    _pinned_edges(session).update({pair: found.get(pair) for pair in pairs})
+    # Kept alive: the identity map holds objects weakly.
+    session.info.setdefault("edges", []).extend(found.values())
+    _known_missing(session).update(pairs - found.keys())
 
 
-def _pinned_edges(session: Session) -> dict[tuple[str, str], Relationship | None]:
-    edges: dict[tuple[str, str], Relationship | None] = session.info.setdefault("edges", {})
-    return edges
+def _known_missing(session: Session) -> set[tuple[str, str]]:
+    missing: set[tuple[str, str]] = session.info.setdefault("missing_edges", set())
+    return missing
 
 
 def members_by_id(session: Session, ids: set[str]) -> dict[str, Member]:

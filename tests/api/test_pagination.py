@@ -146,3 +146,12 @@ def test_a_members_list_of_introductions_is_paged_within_what_they_see(
 @pytest.mark.parametrize("cursor", ["!!", "bm90LWpzb24", "WzEsMl0"])
 def test_a_bad_cursor_is_a_400_problem(api: ApiClient, cursor: str) -> None:
     assert_problem(api.get("/v1/members", query_string={"cursor": cursor}), 400, "invalid_cursor")
+
+
+@pytest.mark.parametrize("which", sorted(LISTS))
+def test_an_empty_cursor_is_the_first_page(api: ApiClient, trio: Trio, which: str) -> None:
+    path, member = LISTS[which](api, trio, 3)
+    first = api.get(path, member=member, query_string={"limit": 2}).json
+    empty = api.get(path, member=member, query_string={"limit": 2, "cursor": ""})
+    assert empty.status_code == 200, empty.json
+    assert empty.json == first

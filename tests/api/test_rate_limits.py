@@ -184,6 +184,16 @@ def test_in_process_windows_forget_keys_whose_window_ended(
     windows.hit("new", limit)
     assert windows.hit("new", limit).allowed is False
     assert len(windows._windows) == 1
+    # At most one sweep per window length, however many keys come in.
+    for i in range(10_001):
+        windows.hit(f"burst{i}", limit)
+    assert len(windows._windows) == 10_002
+    now[0] = 5.5
+    windows.hit("later", limit)
+    assert len(windows._windows) == 10_003
+    now[0] = 7.0
+    windows.hit("after", limit)
+    assert len(windows._windows) == 1
 
 
 def test_the_liveness_check_is_never_limited(make_app: AppFactory) -> None:
@@ -191,3 +201,8 @@ def test_the_liveness_check_is_never_limited(make_app: AppFactory) -> None:
     responses = [client.get("/healthz") for _ in range(5)]
     assert [r.status_code for r in responses] == [200] * 5
     assert "X-RateLimit-Limit" not in responses[-1].headers
+
+
+def test_the_settings_earlier_name_still_sets_the_limit(make_app: AppFactory) -> None:
+    api = client_for(make_app(RATELIMIT_PER_KEY="100 per minute", RATELIMIT_DEFAULT="2 per minute"))
+    assert [api.get("/v1/members").status_code for _ in range(3)] == [200, 200, 429]
