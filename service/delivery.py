@@ -103,14 +103,27 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
+@dataclass
+class Claim:
+    messages: list[OutgoingEmail]
+    # Claimed rows past their last attempt, failed instead of sent.
+    given_up: int = 0
+
+
 def claim_due(deps: Deps, policy: DeliveryPolicy) -> list[OutgoingEmail]:
     """Claim up to `batch_size` due emails (commits the claim) and return them."""
+    return claim_batch(deps, policy).messages
+
+
+def claim_batch(deps: Deps, policy: DeliveryPolicy) -> Claim:
+    """Claim up to `batch_size` due rows (commits the claim): the emails to send,
+    and how many rows were given up on instead."""
     now = deps.clock.now()
     with deps.uow() as uow:
         session = uow.session
         candidates = _candidates(session, now, policy.batch_size)
         if not candidates:
-            return []
+            return Claim([])
         claimed = session.execute(
             update(OutboxMessage)
             # Still due: on SQLite another claim may have come in between.
@@ -124,12 +137,14 @@ def claim_due(deps: Deps, policy: DeliveryPolicy) -> list[OutgoingEmail]:
             .execution_options(synchronize_session=False)
         ).all()
         messages = []
+        given_up = 0
         # Oldest first, so a person's emails arrive in the order they were written.
         for row in sorted(claimed, key=lambda r: (r.created_at, r.id)):
             if row.attempts > policy.max_attempts:
                 _fail_claimed(
                     session, row.id, f"{row.last_error or 'no result recorded'} (gave up)"
                 )
+                given_up += 1
                 continue
             messages.append(
                 OutgoingEmail(
@@ -142,7 +157,7 @@ def claim_due(deps: Deps, policy: DeliveryPolicy) -> list[OutgoingEmail]:
                 )
             )
         uow.commit()
-    return messages
+    return Claim(messages, given_up)
 
 
 def _candidates(session: Session, now: datetime, limit: int) -> list[str]:
@@ -278,16 +293,19 @@ def deliver_batch(
 ) -> DeliveryReport:
     """Claim one batch, send it over one connection, record the results."""
     rng = rng or random.Random()  # noqa: S311 - jitter, not security
-    messages = claim_due(deps, policy)
+    claim = claim_batch(deps, policy)
+    messages = claim.messages
     if not messages:
-        return DeliveryReport()
+        # A batch of rows given up on is still a full claim: more may be due.
+        return DeliveryReport(claimed=claim.given_up, failed=claim.given_up)
     try:
         results = mailer.send_batch(messages)
     except Exception as exc:  # a mailer bug must not lose the batch: retry it later
         log.exception("mailer raised; the batch will be retried")
         results = [SendResult(m.outbox_id, Outcome.RETRY, type(exc).__name__) for m in messages]
     report = record_results(deps, policy, results, mailer.transport, rng)
-    report.claimed = len(messages)
+    report.claimed = len(messages) + claim.given_up
+    report.failed += claim.given_up
     log.info(
         "outbox batch: %d claimed, %d sent, %d to retry, %d failed",
         report.claimed, report.sent, report.retried, report.failed,

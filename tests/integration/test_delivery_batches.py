@@ -279,3 +279,19 @@ def test_the_worker_loop_survives_a_failing_cycle_and_drains_a_backlog_without_p
     )
     assert [str(e) for e in errors] == ["database down"]
     assert stop.pauses == 2  # after the failure and after the last, partial cycle
+
+
+def test_a_batch_of_rows_given_up_on_does_not_stop_the_drain(
+    app: Flask, deps: Deps, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    for n in range(2):  # dead workers' claims, on their last attempt
+        queue(deps, 1, id=f"msg_poison{n}", dedupe_key=f"batch:poison{n}", status="sending",
+              attempts=2, lease_until=now - timedelta(seconds=1))  # fmt: skip
+    (good,) = queue(deps, 1)
+    report = deliver_due(deps, SmtpMailer(app), DeliveryPolicy(batch_size=2, max_attempts=2))
+    assert (report.claimed, report.failed, report.sent) == (3, 2, 1)
+    after = rows(deps)
+    assert after[good].status == "sent"
+    assert {after[f"msg_poison{n}"].status for n in range(2)} == {"failed"}
+    assert len(smtp.inbox.messages) == 1
