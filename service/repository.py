@@ -45,15 +45,6 @@ def _pinned(session: Session) -> dict[str, Member]:
     return pinned
 
 
-def get_introduction(session: Session, workspace_id: str, intro_id: str) -> Introduction:
-    intro = session.get(Introduction, intro_id)
-    if intro is None or intro.workspace_id != workspace_id:
-        raise NotFound(
-            f"No introduction {intro_id!r} in this workspace.", code="introduction_not_found"
-        )
-    return intro
-
-
 _REQUESTER, _INTRODUCER, _TARGET = (aliased(Member) for _ in range(3))
 _WITH_PARTIES = (
     select(Introduction, _REQUESTER, _INTRODUCER, _TARGET)

@@ -93,21 +93,14 @@ def as_introducer(session: Session, member_ids: Iterable[str]) -> dict[str, Repu
     return {m: from_counts(counts.get(m, [])) for m in ids}
 
 
-def recent_requester_ratings(session: Session, member_id: str, n: int = RECENT) -> list[str]:
-    """The targets' ratings of the member's last `n` rated requests, newest first."""
-    return requester_ratings(session, member_id, limit=n)
-
-
-def requester_ratings(session: Session, member_id: str, *, limit: int | None = None) -> list[str]:
-    """The targets' ratings of the member's rated requests, newest first (all of
-    them without `limit`: the request checks read the reputation and the recent
-    ratings from this one query)."""
-    stmt = (
-        select(Feedback.rating)
-        .join(Introduction, Introduction.id == Feedback.introduction_id)
-        .where(Introduction.requester_id == member_id, Feedback.author_role == "target")
-        .order_by(Introduction.created_at.desc(), Introduction.id.desc())
+def requester_ratings(session: Session, member_id: str) -> list[str]:
+    """The targets' ratings of the member's rated requests, newest first: both the
+    reputation as requester and the recent ratings of the risk assessment."""
+    return list(
+        session.scalars(
+            select(Feedback.rating)
+            .join(Introduction, Introduction.id == Feedback.introduction_id)
+            .where(Introduction.requester_id == member_id, Feedback.author_role == "target")
+            .order_by(Introduction.created_at.desc(), Introduction.id.desc())
+        ).all()
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(session.scalars(stmt).all())

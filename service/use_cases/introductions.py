@@ -52,12 +52,18 @@ def _require_member(actor: Actor) -> str:
     return actor.member_id
 
 
-def _view(session: Session, actor: Actor, intro: Introduction, at: datetime) -> dict[str, Any]:
-    """The actor's view of `intro`; contacts it carries are audited as disclosures."""
+def _view_of(session: Session, actor: Actor, intro: Introduction, at: datetime) -> dict[str, Any]:
+    """The actor's view of `intro` (its people are usually loaded already)."""
     members = repository.members_by_id(
         session, {intro.requester_id, intro.introducer_id, intro.target_id}
     )
-    view = introduction_view(actor, intro, members, now=at)
+    return introduction_view(actor, intro, members, now=at)
+
+
+def _view(session: Session, actor: Actor, intro: Introduction, at: datetime) -> dict[str, Any]:
+    """The actor's view of `intro`; contacts it carries are audited as disclosures
+    in this transaction."""
+    view = _view_of(session, actor, intro, at)
     if actor.channel == "api":
         # Link pages show no contact details; the connected email is audited on its own.
         record_view_disclosures(session, actor, [view], at)
@@ -194,10 +200,7 @@ def get_introduction(deps: Deps, actor: Actor, intro_id: str) -> dict[str, Any]:
     now = deps.clock.now()
     with deps.reads() as reads:
         intro = repository.get_visible_introduction(reads.session, actor, intro_id)
-        members = repository.members_by_id(
-            reads.session, {intro.requester_id, intro.introducer_id, intro.target_id}
-        )
-        view = introduction_view(actor, intro, members, now=now)
+        view = _view_of(reads.session, actor, intro, now)
     _audit_disclosures(deps, actor, [view], now)
     return view
 
