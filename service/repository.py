@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -12,9 +12,33 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from service.actors import Actor
 from service.errors import ConcurrentTransition, NotFound
-from service.models import ApiKey, Introduction, Member, Relationship, Workspace
+from service.models import (
+    ApiKey,
+    IntroducerPolicy,
+    Introduction,
+    Member,
+    Relationship,
+    TargetPreferences,
+    Workspace,
+)
 from service.states import State
 from service.visibility import can_see
+
+SettingsT = TypeVar("SettingsT", IntroducerPolicy, TargetPreferences)
+
+
+def member_settings(
+    session: Session, model: type[SettingsT], workspace_id: str, member_id: str
+) -> SettingsT:
+    """The member's settings row of this kind (their policy as introducer, their
+    preferences as target), added to the session when they never set one; a 404
+    when there is no such member."""
+    get_member(session, workspace_id, member_id)
+    row = session.get(model, member_id)
+    if row is None:
+        row = model(member_id=member_id, workspace_id=workspace_id)
+        session.add(row)
+    return row
 
 
 def get_workspace(session: Session, workspace_id: str) -> Workspace:

@@ -56,11 +56,7 @@ def put_policy(deps: Deps, actor: Actor, member_id: str, data: dict[str, Any]) -
     now = deps.clock.now()
     with deps.uow() as uow:
         session = uow.session
-        repository.get_member(session, actor.workspace_id, member_id)
-        row = session.get(IntroducerPolicy, member_id)
-        if row is None:
-            row = IntroducerPolicy(member_id=member_id, workspace_id=actor.workspace_id)
-            session.add(row)
+        row = repository.member_settings(session, IntroducerPolicy, actor.workspace_id, member_id)
         row.accepting_requests = bool(data.get("accepting_requests", True))
         row.min_trust = data.get("min_trust")
         row.max_requests_per_week = data.get("max_requests_per_week")

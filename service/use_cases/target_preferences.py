@@ -58,11 +58,7 @@ def put_target_preferences(
     now = deps.clock.now()
     with deps.uow() as uow:
         session = uow.session
-        repository.get_member(session, actor.workspace_id, member_id)
-        row = session.get(TargetPreferences, member_id)
-        if row is None:
-            row = TargetPreferences(member_id=member_id, workspace_id=actor.workspace_id)
-            session.add(row)
+        row = repository.member_settings(session, TargetPreferences, actor.workspace_id, member_id)
         row.accepting_introductions = bool(data.get("accepting_introductions", True))
         row.max_requests = data.get("max_requests")
         row.period_days = int(data.get("period_days") or DEFAULT_PERIOD_DAYS)
