@@ -15,6 +15,7 @@ from api.cli_worker import build_mailer, delivery_policy
 from service.delivery import CycleReport, DeliveryPolicy, run_cycle
 from service.deps import Deps
 from service.mailer import Mailer
+from tests.helpers import ApiClient
 
 LINK = re.compile(r"https://vouch\.test/l/[A-Za-z0-9_.\-]+")
 FORM = re.compile(
@@ -36,6 +37,11 @@ class Worker:
 
     def cycle(self) -> CycleReport:
         return run_cycle(self.deps, self.mailer, self.policy, self.rng)
+
+
+def address(api: ApiClient, member_id: str) -> str:
+    """The member's email address, as the operator sees it."""
+    return str(api.get(f"/v1/members/{member_id}").json["contact"]["email"])
 
 
 def links(text: str) -> list[str]:

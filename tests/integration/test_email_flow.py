@@ -16,7 +16,7 @@ from service.clock import FrozenClock
 from service.deps import Deps
 from service.models import OutboxMessage
 from tests.helpers import ApiClient, Trio
-from tests.integration.flow import Worker, click, links
+from tests.integration.flow import Worker, address, click, links
 from tests.integration.smtp import SmtpServer, html_of, text_of
 
 
@@ -29,10 +29,6 @@ def app_config(smtp_app_config: dict[str, Any]) -> dict[str, Any]:
 def contact_strings(api: ApiClient, member_id: str) -> list[str]:
     contact = api.get(f"/v1/members/{member_id}").json["contact"]
     return [contact["email"], *([contact["phone"]] if contact["phone"] else []), *contact["links"]]
-
-
-def address(api: ApiClient, member_id: str) -> str:
-    return str(api.get(f"/v1/members/{member_id}").json["contact"]["email"])
 
 
 def only(messages: list[EmailMessage]) -> EmailMessage:

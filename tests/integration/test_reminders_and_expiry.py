@@ -13,9 +13,8 @@ from flask.testing import FlaskClient
 from service.clock import FrozenClock
 from service.deps import Deps
 from tests.helpers import ApiClient, Trio
-from tests.integration.flow import Worker, click, links, path_of
+from tests.integration.flow import Worker, address, click, links, path_of
 from tests.integration.smtp import SmtpServer, text_of
-from tests.integration.test_email_flow import address
 
 MINUTE = timedelta(minutes=1)
 

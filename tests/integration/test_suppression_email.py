@@ -15,7 +15,7 @@ from service.deps import Deps
 from service.use_cases.introductions import expire_overdue
 from service.use_cases.reminders import send_due_reminders
 from tests.helpers import ApiClient, Trio, make_trio
-from tests.integration.flow import Worker, path_of
+from tests.integration.flow import Worker, address, path_of
 from tests.integration.smtp import SmtpServer, html_of, text_of
 
 NEVER = re.compile(r"https?://\S+/n/[^\s\"<]+")
@@ -25,10 +25,6 @@ NEVER = re.compile(r"https?://\S+/n/[^\s\"<]+")
 def app_config(smtp_app_config: dict[str, Any]) -> dict[str, Any]:
     """This module's app sends through the loopback SMTP server."""
     return smtp_app_config
-
-
-def address(api: ApiClient, member_id: str) -> str:
-    return str(api.get(f"/v1/members/{member_id}").json["contact"]["email"])
 
 
 def press_never(client: FlaskClient, url: str) -> None:
